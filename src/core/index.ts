@@ -1,0 +1,2 @@
+export { AppError, isAppError } from './app-error.ts';
+export { systemClock, manualClock, type Clock, type ManualClock } from './clock.ts';
