@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database-schema.ts';
+import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.ts';
+import { translatePostgresError } from './postgres-errors.ts';
+
+/**
+ * Where the database is:
+ * - `{ url }`: PostgreSQL;
+ * - `{ dataDir, databaseUrl? }` (a `Config` fits): PostgreSQL when `databaseUrl` is set, else embedded PGlite
+ *   in `dataDir/pglite`;
+ * - `{ memory: true }`: embedded PGlite in memory, for tests and dry runs.
+ */
+export type DatabaseSource =
+  | { url: string; poolSize?: number }
+  | { dataDir: string; databaseUrl?: string | undefined }
+  | { memory: true };
+
+interface HandleBase {
+  db: Kysely<Database>;
+  /** Closes the database (ends the pool, or closes PGlite and frees its directory). Stop jobs first. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The embedded database. `pglite` is shared with pg-boss (see `src/jobs`); nothing else should use it directly. */
+export interface PgliteHandle extends HandleBase {
+  kind: 'pglite';
+  pglite: PGlite;
+  /** The data directory, or undefined in memory. */
+  dir: string | undefined;
+}
+
+export interface PostgresHandle extends HandleBase {
+  kind: 'postgres';
+  /** The connection URL, which pg-boss connects with too. */
+  url: string;
+  pool: pg.Pool;
+}
+
+export type DatabaseHandle = PgliteHandle | PostgresHandle;
+
+export interface CreateDatabaseOptions {
+  /** Receives errors of idle pooled connections (a restarted server, a dropped network), which are otherwise fatal. */
+  onPoolError?: (error: Error) => void;
+}
+
+/** The PGlite data directory inside DATA_DIR. */
+export const PGLITE_DIR = 'pglite';
+
+/**
+ * Opens Kysely over PostgreSQL (`pg` pool) or embedded PGlite and checks it answers, so a wrong URL or a locked
+ * data directory fails at start with an AppError (`db.unavailable`, `db.locked`). Does not migrate: call
+ * {@link migrateToLatest} next.
+ *
+ * On PGlite there is one connection. Kysely serialises its own use of it, and a Kysely transaction holds PGlite's
+ * exclusive transaction lock, so statements from anything else (pg-boss) wait until it ends rather than running
+ * inside it. The corollary: never await pg-boss (or `db` instead of `trx`) inside a transaction on PGlite; pass
+ * the transaction (`jobs.send(queue, data, { transaction: trx })`).
+ *
+ * @example
+ * const database = await createDatabase(loadConfig());   // or { memory: true } / { url } / { dataDir }
+ * await migrateToLatest(database.db);
+ * …
+ * await database.close();
+ */
+export async function createDatabase(
+  source: DatabaseSource,
+  options: CreateDatabaseOptions = {},
+): Promise<DatabaseHandle> {
+  if ('url' in source) return openPostgres(source.url, source.poolSize, options);
+  if ('databaseUrl' in source && source.databaseUrl !== undefined) {
+    return openPostgres(source.databaseUrl, undefined, options);
+  }
+  return openPglite('dataDir' in source ? join(source.dataDir, PGLITE_DIR) : undefined);
+}
+
+async function openPostgres(url: string, poolSize = 10, options: CreateDatabaseOptions): Promise<PostgresHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', options.onPoolError ?? (() => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await ping(db, async () => db.destroy());
+  return { kind: 'postgres', db, url, pool, close: once(() => db.destroy()) };
+}
+
+async function openPglite(dir: string | undefined): Promise<PgliteHandle> {
+  let lock: DirectoryLock | undefined;
+  if (dir !== undefined) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    lock = acquireDirectoryLock(`${dir}.lock`);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite(dir);
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw translatePostgresError(error);
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const close = once(async () => {
+    try {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      lock?.release();
+    }
+  });
+  await ping(db, close);
+  return { kind: 'pglite', db, pglite, dir, close };
+}
+
+async function ping(db: Kysely<Database>, close: () => Promise<void>): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await close().catch(() => {});
+    throw translatePostgresError(error);
+  }
+}
+
+function once(run: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= run());
+}

@@ -1,0 +1,189 @@
+/**
+ * Kysely types for the tables the migrations in `migrations/` create. Migrations never import these (they are a
+ * snapshot of one moment); this file follows the migrations, and the schema-dump test catches drift in the SQL.
+ *
+ * Conventions:
+ * - Ids are UUIDs the application makes with `crypto.randomUUID()` before inserting, so a plan can refer to rows
+ *   it has not written yet; hence no `Generated<>` on ids.
+ * - jsonb columns are written as JSON text (`JSON.stringify`, see {@link json}) and read back parsed: node-postgres
+ *   would send a JS array as a PostgreSQL array literal, not as JSON.
+ * - Timestamps are `timestamptz`, read as `Date`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A `timestamptz` column with a default of `now()`. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** jsonb the application always provides. */
+type Json<T> = ColumnType<T, string, string>;
+/** jsonb with a database default, so inserts may leave it out. */
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+export interface UnitTable {
+  id: string;
+  parent_id: string | null;
+  name: string;
+  /** The binding whose sync manages this unit; null for a unit created locally. */
+  binding_id: string | null;
+  sort_order: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export const ACCOUNT_STATUSES = ['enabled', 'disabled'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface AccountTable {
+  id: string;
+  /** Unique regardless of case. */
+  username: string;
+  display_name: string;
+  email: string | null;
+  mobile: string | null;
+  job_number: string | null;
+  title: string | null;
+  /** `disabled` exactly when `disabled_at` is set (a check constraint holds both together). */
+  status: Generated<AccountStatus>;
+  attributes: JsonWithDefault<JsonObject>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  disabled_at: NullableTimestamp;
+}
+
+export interface MembershipTable {
+  account_id: string;
+  unit_id: string;
+  sort_order: Generated<number>;
+  is_leader: Generated<boolean>;
+  /** At most one main membership per account (a partial unique index). */
+  is_main: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export const EXTERNAL_IDENTITY_KINDS = ['dingtalk_user', 'dingtalk_dept'] as const;
+export type ExternalIdentityKind = (typeof EXTERNAL_IDENTITY_KINDS)[number];
+
+/** The sync anchor: (binding, kind, DingTalk userid or dept_id) → local account or unit. */
+export interface ExternalIdentityTable {
+  binding_id: string;
+  kind: ExternalIdentityKind;
+  external_id: string;
+  /** The login key for people (stable across one developer's apps); null for departments. */
+  unionid: string | null;
+  /** An account id for `dingtalk_user`, a unit id for `dingtalk_dept`. */
+  local_id: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** Base URLs to reach DingTalk at; null in the row means the public DingTalk hosts. */
+export interface DingTalkApiBase {
+  oapi?: string;
+  api?: string;
+  login?: string;
+}
+
+export interface BindingTable {
+  id: string;
+  name: string;
+  corp_id: string;
+  app_key: string;
+  /** Sealed with the secret box (`src/config`), context `binding:<id>:app_secret`. */
+  app_secret_enc: string;
+  agent_id: string | null;
+  api_base: NullableJson<DingTalkApiBase>;
+  target_unit_id: string;
+  scope: Json<JsonValue>;
+  thresholds: Json<JsonValue>;
+  leaver_policy: Json<JsonValue>;
+  mapping: Json<JsonValue>;
+  matching: Json<JsonValue>;
+  settings: JsonWithDefault<JsonObject>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export const SYNC_RUN_KINDS = ['full', 'event', 'reconcile'] as const;
+export type SyncRunKind = (typeof SYNC_RUN_KINDS)[number];
+export const SYNC_RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed', 'held', 'rejected'] as const;
+export type SyncRunStatus = (typeof SYNC_RUN_STATUSES)[number];
+
+export interface SyncRunTable {
+  id: string;
+  binding_id: string;
+  kind: SyncRunKind;
+  dry_run: Generated<boolean>;
+  status: Generated<SyncRunStatus>;
+  counts: JsonWithDefault<JsonObject>;
+  api_calls: JsonWithDefault<JsonObject>;
+  plan: NullableJson<JsonValue>;
+  error: NullableJson<JsonValue>;
+  started_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export const SYNC_OP_STATUSES = ['planned', 'applied', 'failed', 'skipped'] as const;
+export type SyncOpStatus = (typeof SYNC_OP_STATUSES)[number];
+
+/** One operation of a run's plan and its result. */
+export interface SyncOpTable {
+  run_id: string;
+  /** Position in the plan, from 0. */
+  seq: number;
+  /** What the operation does (`create_account`, `disable_account`, …); the sync module owns the vocabulary. */
+  op: string;
+  /** What it acts on (`account`, `unit`, `membership`, …). */
+  target_kind: string;
+  external_id: string | null;
+  local_id: string | null;
+  status: Generated<SyncOpStatus>;
+  reason: string | null;
+  before: NullableJson<JsonValue>;
+  after: NullableJson<JsonValue>;
+}
+
+/** The application's tables, for `Kysely<Database>`. */
+export interface Database {
+  units: UnitTable;
+  accounts: AccountTable;
+  memberships: MembershipTable;
+  external_identities: ExternalIdentityTable;
+  bindings: BindingTable;
+  sync_runs: SyncRunTable;
+  sync_ops: SyncOpTable;
+}
+
+export type Unit = Selectable<UnitTable>;
+export type NewUnit = Insertable<UnitTable>;
+export type UnitUpdate = Updateable<UnitTable>;
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type Membership = Selectable<MembershipTable>;
+export type NewMembership = Insertable<MembershipTable>;
+export type ExternalIdentity = Selectable<ExternalIdentityTable>;
+export type NewExternalIdentity = Insertable<ExternalIdentityTable>;
+export type Binding = Selectable<BindingTable>;
+export type NewBinding = Insertable<BindingTable>;
+export type BindingUpdate = Updateable<BindingTable>;
+export type SyncRun = Selectable<SyncRunTable>;
+export type NewSyncRun = Insertable<SyncRunTable>;
+export type SyncRunUpdate = Updateable<SyncRunTable>;
+export type SyncOp = Selectable<SyncOpTable>;
+export type NewSyncOp = Insertable<SyncOpTable>;
+
+/**
+ * A value as jsonb column input: JSON text, which both drivers pass through unchanged.
+ *
+ * @example
+ * await db.insertInto('bindings').values({ ..., scope: json({ kind: 'all' }) }).execute();
+ */
+export function json(value: JsonValue | Record<string, unknown> | readonly unknown[]): string {
+  return JSON.stringify(value);
+}

@@ -1,0 +1,41 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createScratchPostgresDatabase, openTestDatabase, testDatabaseKinds } from '../../test/support/test-database.ts';
+import { createDatabase, dumpSchema, migrateToLatest } from './index.ts';
+
+const onPostgres = testDatabaseKinds.includes('postgres');
+
+describe('the migrations', () => {
+  it('produce the schema recorded in the snapshot (review its diff with every migration)', async () => {
+    const database = await openTestDatabase('pglite');
+    try {
+      await expect(`${await dumpSchema(database.db)}\n`).toMatchFileSnapshot('./__snapshots__/schema.txt');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it.runIf(onPostgres)('produce the same schema on PGlite and PostgreSQL', async () => {
+    const [lite, postgres] = await Promise.all([openTestDatabase('pglite'), openTestDatabase('postgres')]);
+    try {
+      expect(await dumpSchema(postgres.db)).toBe(await dumpSchema(lite.db));
+    } finally {
+      await Promise.all([lite.close(), postgres.close()]);
+    }
+  });
+
+  it.runIf(onPostgres)('run once when several pools migrate one PostgreSQL database at the same time', async () => {
+    const scratch = await createScratchPostgresDatabase();
+    const handles = await Promise.all([1, 2, 3].map(() => createDatabase({ url: scratch.url, poolSize: 2 })));
+    try {
+      const applied = await Promise.all(handles.map((handle) => migrateToLatest(handle.db)));
+      // One pool applied everything while holding the advisory lock; the others found nothing left to do.
+      expect(applied.flat()).toEqual(['2026-11-24T0001-directory']);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(handles[0]!.db);
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await Promise.all(handles.map((handle) => handle.close()));
+      await scratch.drop();
+    }
+  });
+});
