@@ -168,9 +168,9 @@ export type ConfigVariable = keyof typeof configOptions;
  * console.log(renderConfigTable()); // | Variable | Default | Meaning |\n|---|---|---|\n| `PORT` | `8080` | … |
  */
 export function renderConfigTable(): string {
-  const rows = Object.values(configOptions).map(
-    (entry: ConfigOption<unknown>) =>
-      `| \`${entry.name}\` | ${entry.fallback === undefined ? (entry.whenUnset ?? '') : `\`${entry.fallback}\``} | ${entry.description} |`,
-  );
+  const rows = Object.values(configOptions).map((entry: ConfigOption<unknown>) => {
+    const unset = entry.fallback === undefined ? (entry.whenUnset ?? '') : `\`${entry.fallback}\``;
+    return `| \`${entry.name}\` | ${unset} | ${entry.description} |`;
+  });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -66,10 +66,13 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const envKey = value(configOptions.DINGBRIDGE_SECRET_KEY);
   const logLevel = value(configOptions.LOG_LEVEL);
   const dingtalkQps = value(configOptions.DINGTALK_QPS);
-  if (databaseUrl !== undefined && envKey === undefined && !problems.some((p) => p.variable === 'DINGBRIDGE_SECRET_KEY')) {
+  const keyNamed = problems.some((p) => p.variable === 'DINGBRIDGE_SECRET_KEY');
+  if (databaseUrl !== undefined && envKey === undefined && !keyNamed) {
     problems.push({
       variable: 'DINGBRIDGE_SECRET_KEY',
-      expected: `${configOptions.DINGBRIDGE_SECRET_KEY.expected}; it is required when DATABASE_URL is set, because every replica must decrypt the same secrets`,
+      expected:
+        `${configOptions.DINGBRIDGE_SECRET_KEY.expected}; it is required when DATABASE_URL is set, ` +
+        'because every replica must decrypt the same secrets',
     });
   }
   if (problems.length > 0) throw invalid(problems);

@@ -82,7 +82,10 @@ describeEachDatabase('database', ({ database }) => {
     const values = { username: `Li.Si-${randomUUID()}`, display_name: '李四' };
     await db.insertInto('accounts').values({ id: randomUUID(), ...values }).execute();
     const error = await appErrorOf(
-      db.insertInto('accounts').values({ id: randomUUID(), ...values, username: values.username.toLowerCase() }).execute(),
+      db
+        .insertInto('accounts')
+        .values({ id: randomUUID(), ...values, username: values.username.toLowerCase() })
+        .execute(),
     );
     expect(error).toMatchObject({ code: 'db.conflict', status: 409 });
     expect(error.details).toMatchObject({ sqlstate: '23505', constraint: 'accounts_username_key', retryable: false });
@@ -92,7 +95,8 @@ describeEachDatabase('database', ({ database }) => {
     const { db } = database();
     const accountId = randomUUID();
     const [a, b] = [randomUUID(), randomUUID()];
-    await db.insertInto('units').values([a, b].map((id) => ({ id, parent_id: null, name: id, binding_id: null }))).execute();
+    const units = [a, b].map((id) => ({ id, parent_id: null, name: id, binding_id: null }));
+    await db.insertInto('units').values(units).execute();
     await db.insertInto('accounts').values({ id: accountId, username: accountId, display_name: 'x' }).execute();
     await db.insertInto('memberships').values({ account_id: accountId, unit_id: a, is_main: true }).execute();
 

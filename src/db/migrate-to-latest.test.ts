@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createScratchPostgresDatabase, openTestDatabase, testDatabaseKinds } from '../../test/support/test-database.ts';
+import {
+  createScratchPostgresDatabase,
+  openTestDatabase,
+  testDatabaseKinds,
+} from '../../test/support/test-database.ts';
 import { createDatabase, dumpSchema, migrateToLatest } from './index.ts';
 
 const onPostgres = testDatabaseKinds.includes('postgres');
@@ -31,7 +35,8 @@ describe('the migrations', () => {
       const applied = await Promise.all(handles.map((handle) => migrateToLatest(handle.db)));
       // One pool applied everything while holding the advisory lock; the others found nothing left to do.
       expect(applied.flat()).toEqual(['2026-11-24T0001-directory']);
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(handles[0]!.db);
+      const count = sql<{ n: number }>`select count(*)::int as n from kysely_migration`;
+      const { rows } = await count.execute(handles[0]!.db);
       expect(rows[0]!.n).toBe(1);
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));

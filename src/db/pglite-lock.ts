@@ -45,10 +45,11 @@ export function acquireDirectoryLock(path: string): DirectoryLock {
     // Left by a process that is gone: take it over (one retry, in case another starter races us to it).
     unlinkSync(path);
   }
-  throw new AppError('db.locked', `Could not take the embedded database lock ${path}; another process keeps taking it.`, {
-    status: 409,
-    details: { lockFile: path },
-  });
+  throw new AppError(
+    'db.locked',
+    `Could not take the embedded database lock ${path}; another process keeps taking it.`,
+    { status: 409, details: { lockFile: path } },
+  );
 }
 
 function readOwner(path: string): LockOwner | undefined {

@@ -25,102 +25,82 @@ interface Facts {
 
 const constraintNote = (facts: Facts): string => (facts.constraint ? ` (constraint ${facts.constraint})` : '');
 
-const unavailable: Translation = {
-  code: 'db.unavailable',
-  status: 503,
-  retryable: true,
-  expose: true,
-  message: (facts) => `The database is unavailable: ${facts.message}`,
-};
+/** Shown to callers unless it is a 500: those mean a bug or an internal detail. */
+function translation(code: string, status: number, retryable: boolean, message: Translation['message']): Translation {
+  return { code, status, retryable, expose: status < 500, message };
+}
 
+const unavailable = translation('db.unavailable', 503, true, (f) => `The database is unavailable: ${f.message}`);
+/** Wrong credentials or database name: the server answers, but retrying will not help until the URL is fixed. */
+const misconfigured = { ...unavailable, retryable: false };
+const reference = translation(
+  'db.reference',
+  409,
+  false,
+  (f) => `The change refers to a missing record, or removes one still referred to${constraintNote(f)}.`,
+);
+/** Invalid values reaching the database mean validation upstream missed them: a bug, not the caller's fault. */
+const invalidValue = translation(
+  'db.invalid',
+  500,
+  false,
+  (f) => `The database rejected a value${constraintNote(f)}: ${f.message}`,
+);
+const retrySerialization = translation(
+  'db.serialization',
+  503,
+  true,
+  () => 'The transaction conflicted with a concurrent one; try again.',
+);
+const timedOut = translation('db.timeout', 503, true, () => 'The statement or a lock it needed timed out; try again.');
 /** Any other SQLSTATE: a database error worth logging, not worth showing. */
-const genericDatabaseError: Translation = {
-  code: 'db.error',
-  status: 500,
-  retryable: false,
-  expose: false,
-  message: (facts) => `Database error ${facts.sqlstate ?? ''}: ${facts.message}`,
-};
+const genericDatabaseError = translation(
+  'db.error',
+  500,
+  false,
+  (f) => `Database error ${f.sqlstate ?? ''}: ${f.message}`,
+);
 
 /** SQLSTATE (or its two-character class) → translation. Exact codes are looked up before classes. */
 const BY_SQLSTATE: Readonly<Record<string, Translation>> = {
-  '23505': {
-    code: 'db.conflict',
-    status: 409,
-    retryable: false,
-    expose: true,
-    message: (facts) => `A record with the same unique value already exists${constraintNote(facts)}.`,
-  },
-  '23503': {
-    code: 'db.reference',
-    status: 409,
-    retryable: false,
-    expose: true,
-    message: (facts) =>
-      `The change refers to a record that does not exist, or removes one that is still referred to${constraintNote(facts)}.`,
-  },
-  // restrict_violation: an ON DELETE RESTRICT reference still points at the row.
-  '23001': {
-    code: 'db.reference',
-    status: 409,
-    retryable: false,
-    expose: true,
-    message: (facts) =>
-      `The change refers to a record that does not exist, or removes one that is still referred to${constraintNote(facts)}.`,
-  },
-  // Invalid values reaching the database mean validation upstream missed them: a bug, not the caller's fault.
-  ...Object.fromEntries(
-    ['23502', '23514', '22P02', '22001', '22003', '22007', '22008'].map((sqlstate) => [
-      sqlstate,
-      {
-        code: 'db.invalid',
-        status: 500,
-        retryable: false,
-        expose: false,
-        message: (facts: Facts) => `The database rejected a value${constraintNote(facts)}: ${facts.message}`,
-      },
-    ]),
+  '23505': translation(
+    'db.conflict',
+    409,
+    false,
+    (f) => `A record with the same unique value already exists${constraintNote(f)}.`,
   ),
-  '40001': {
-    code: 'db.serialization',
-    status: 503,
-    retryable: true,
-    expose: true,
-    message: () => 'The transaction conflicted with a concurrent one; try again.',
-  },
-  '40P01': {
-    code: 'db.serialization',
-    status: 503,
-    retryable: true,
-    expose: true,
-    message: () => 'The transaction was chosen as a deadlock victim; try again.',
-  },
-  '55P03': {
-    code: 'db.timeout',
-    status: 503,
-    retryable: true,
-    expose: true,
-    message: () => 'A lock the transaction needed was not available in time; try again.',
-  },
-  '57014': {
-    code: 'db.timeout',
-    status: 503,
-    retryable: true,
-    expose: true,
-    message: () => 'The statement was cancelled (timeout or request); try again.',
-  },
+  '23503': reference, // foreign_key_violation
+  '23001': reference, // restrict_violation: an ON DELETE RESTRICT reference still points at the row
+  '23502': invalidValue, // not_null_violation
+  '23514': invalidValue, // check_violation
+  '22P02': invalidValue, // invalid_text_representation (a malformed uuid, say)
+  '22001': invalidValue, // string_data_right_truncation
+  '22003': invalidValue, // numeric_value_out_of_range
+  '22007': invalidValue, // invalid_datetime_format
+  '22008': invalidValue, // datetime_field_overflow
+  '40001': retrySerialization, // serialization_failure
+  '40P01': retrySerialization, // deadlock_detected
+  '55P03': timedOut, // lock_not_available
+  '57014': timedOut, // query_canceled (statement_timeout)
   '57P01': unavailable, // admin_shutdown
   '57P02': unavailable, // crash_shutdown
   '57P03': unavailable, // cannot_connect_now (starting up, in recovery)
   '08': unavailable, // connection_exception class
   '53': unavailable, // insufficient_resources class (too many connections, disk full, out of memory)
-  // Wrong credentials or database name: the server answers, but retrying will not help until the URL is fixed.
-  '28': { ...unavailable, retryable: false },
-  '3D000': { ...unavailable, retryable: false },
+  '28': misconfigured, // invalid_authorization_specification class
+  '3D000': misconfigured, // invalid_catalog_name: the database does not exist
 };
 
 /** Node socket errors meaning the server cannot be reached. */
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH']);
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+]);
 
 /** Messages node-postgres and PGlite throw, without a code, when the connection is gone. */
 const CONNECTION_LOST = [
@@ -137,7 +117,8 @@ const CONNECTION_LOST = [
  *
  * @example
  * try { await db.insertInto('accounts').values(row).execute(); }
- * catch (error) { throw translatePostgresError(error); }   // AppError 'db.conflict', details.constraint 'accounts_username_key'
+ * catch (error) { throw translatePostgresError(error); }
+ * // → AppError 'db.conflict', details.constraint 'accounts_username_key'
  */
 export function translatePostgresError(error: unknown): unknown {
   if (error instanceof AppError || !(error instanceof Error)) return error;
@@ -186,5 +167,7 @@ function isNetworkError(error: Error): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined && NETWORK_ERRNOS.has(code)) return true;
   // Node tries every address of a host name (IPv6 and IPv4) and reports all failures together.
-  return error instanceof AggregateError && error.errors.some((inner) => inner instanceof Error && isNetworkError(inner));
+  return (
+    error instanceof AggregateError && error.errors.some((inner) => inner instanceof Error && isNetworkError(inner))
+  );
 }

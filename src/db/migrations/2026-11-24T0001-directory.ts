@@ -50,7 +50,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('accounts_disabled_at_check', sql`(status = 'disabled') = (disabled_at is not null)`)
     .execute();
   // Usernames are unique regardless of case: `Alice` and `alice` are one person to everyone who signs in.
-  await db.schema.createIndex('accounts_username_key').on('accounts').unique().expression(sql`lower(username)`).execute();
+  await db.schema
+    .createIndex('accounts_username_key')
+    .on('accounts')
+    .unique()
+    .expression(sql`lower(username)`)
+    .execute();
   // Matching rules look accounts up by these; not unique, because a rule matching two accounts must see both.
   await db.schema.createIndex('accounts_email_idx').on('accounts').expression(sql`lower(email)`).execute();
   await db.schema.createIndex('accounts_mobile_idx').on('accounts').column('mobile').execute();
@@ -137,7 +142,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .unique()
     .columns(['binding_id', 'kind', 'local_id'])
     .execute();
-  await db.schema.createIndex('external_identities_local_id_idx').on('external_identities').column('local_id').execute();
+  await db.schema
+    .createIndex('external_identities_local_id_idx')
+    .on('external_identities')
+    .column('local_id')
+    .execute();
   // Login looks people up by unionid.
   await db.schema
     .createIndex('external_identities_unionid_idx')
