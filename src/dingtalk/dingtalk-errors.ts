@@ -189,7 +189,7 @@ const oapiMeanings: ReadonlyMap<number, Meaning> = new Map<number, Meaning>([
   [90020, 'dingtalk.quota_exceeded'], // monthly call quota (§6.3)
 ]);
 
-/** api.dingtalk.com `code`s by meaning, lower-cased (the wire mixes `InvalidAuthentication` and `invalidParameter…`). */
+/** api.dingtalk.com `code`s by meaning, lower-cased: the wire mixes `InvalidAuthentication` and `invalidParameter…`. */
 const apiMeanings: ReadonlyMap<string, Meaning> = new Map<string, Meaning>([
   ['invalidauthentication', 'dingtalk.invalid_token'], // §1.1, §6.2
   ['authenticationfailed.missingparameter', 'dingtalk.invalid_token'], // token header missing (§1.1)
@@ -210,7 +210,8 @@ const ipWhitelistHint =
   "Add this server's public IP address to the app's trusted IP list (可信IP) in DingTalk's developer console.";
 
 function hintFor(meaning: Meaning, api: string, wireCode: string): string | undefined {
-  if (wireCode === '60020' || wireCode.toLowerCase() === 'forbidden.accessdenied.ipnotinwhitelist') return ipWhitelistHint;
+  const ipNotWhitelisted = wireCode === '60020' || wireCode.toLowerCase() === 'forbidden.accessdenied.ipnotinwhitelist';
+  if (ipNotWhitelisted) return ipWhitelistHint;
   switch (meaning) {
     case 'dingtalk.permission_denied': {
       const permission = apiPermissions[api];
@@ -219,7 +220,10 @@ function hintFor(meaning: Meaning, api: string, wireCode: string): string | unde
         : `Enable the permission ${permission} for this app in DingTalk's developer console (权限管理), then retry.`;
     }
     case 'dingtalk.out_of_scope':
-      return "Widen the app's address-book scope (通讯录权限范围) in DingTalk's developer console, or narrow the binding's scope.";
+      return (
+        "Widen the app's address-book scope (通讯录权限范围) in DingTalk's developer console, " +
+        "or narrow the binding's scope."
+      );
     case 'dingtalk.invalid_credentials':
       return 'Check the AppKey (Client ID) and AppSecret (Client Secret) of the binding.';
     case 'dingtalk.ip_blocked':
@@ -267,7 +271,8 @@ function build(meaning: Meaning, details: DingTalkErrorDetails, wireMessage: str
   const wireCode = String(details.subCode ?? details.errcode ?? details.httpStatus ?? '');
   const hint = hintFor(meaning, details.api, wireCode);
   const said = wireMessage === undefined || wireMessage === '' ? '' : ` ${truncate(wireMessage)}`;
-  const message = `${describe(meaning, details.api, permission)} (${wireCode}${said})${hint === undefined ? '' : `. ${hint}`}`;
+  const advice = hint === undefined ? '' : `. ${hint}`;
+  const message = `${describe(meaning, details.api, permission)} (${wireCode}${said})${advice}`;
   return new DingTalkError(meaning, message, {
     ...details,
     ...(permission === undefined ? {} : { permission }),
@@ -294,13 +299,18 @@ export interface OapiFailure {
  */
 export function errorFromOapi(api: string, httpStatus: number, body: OapiFailure): DingTalkError {
   const subCode = body.sub_code;
-  const effective = body.errcode === 88 && subCode !== undefined && /^-?\d+$/.test(subCode) ? Number(subCode) : body.errcode;
+  const effective = effectiveErrcode(body.errcode, subCode);
   let meaning = oapiMeanings.get(effective) ?? 'dingtalk.api_error';
   if (api === 'gettoken' && effective === 40001) meaning = 'dingtalk.invalid_credentials';
   const details: DingTalkErrorDetails = { api, errcode: body.errcode, httpStatus };
   if (subCode !== undefined) details.subCode = subCode;
   if (body.request_id !== undefined) details.requestId = body.request_id;
   return build(meaning, details, body.sub_msg ?? body.errmsg);
+}
+
+/** The errcode that says what happened: an `errcode 88` wrapper's numeric `sub_code` (§2), else the errcode. */
+export function effectiveErrcode(errcode: number, subCode: string | undefined): number {
+  return errcode === 88 && subCode !== undefined && /^-?\d+$/.test(subCode) ? Number(subCode) : errcode;
 }
 
 /** An api.dingtalk.com failure body (HTTP ≥ 400); any part may be missing. */
