@@ -151,8 +151,12 @@ export function createCallbackCrypto(options: CallbackCryptoOptions): CallbackCr
       const timestamp = firstOf(query.timestamp) ?? firstOf(query.timeStamp);
       const nonce = firstOf(query.nonce);
       const encrypted = typeof body === 'object' && body !== null ? (body as { encrypt?: unknown }).encrypt : undefined;
-      if (timestamp === undefined || timestamp === '') fail('dingtalk.callback_bad_request', 900002, 'The callback has no timestamp');
-      if (nonce === undefined || nonce === '') fail('dingtalk.callback_bad_request', 900003, 'The callback has no nonce');
+      if (timestamp === undefined || timestamp === '') {
+        fail('dingtalk.callback_bad_request', 900002, 'The callback has no timestamp');
+      }
+      if (nonce === undefined || nonce === '') {
+        fail('dingtalk.callback_bad_request', 900003, 'The callback has no nonce');
+      }
       if (typeof encrypted !== 'string' || encrypted === '') {
         fail('dingtalk.callback_bad_request', 900001, 'The callback body has no encrypt field');
       }
