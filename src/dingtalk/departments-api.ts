@@ -68,21 +68,53 @@ const departmentCommaLists = [
 ] as const;
 
 export interface DepartmentsApi {
-  /** Direct children of `deptId` with basic fields (§3.1). `listSub(1)` lists the root's children. */
+  /**
+   * Direct children of `deptId` with basic fields (§3.1). `listSub(1)` lists the root's children.
+   * @example
+   * const children = await client.departments.listSub(1, { language: 'en_US' });
+   */
   listSub(deptId: number, options?: CallOptions & { language?: Language }): Promise<Department[]>;
-  /** Ids of the direct children of `deptId` (§3.2); not limited by the app's address-book scope. */
+  /**
+   * Ids of the direct children of `deptId` (§3.2); not limited by the app's address-book scope.
+   * @example
+   * const ids = await client.departments.listSubIds(1); // [2, 3]
+   */
   listSubIds(deptId: number, options?: CallOptions): Promise<number[]>;
-  /** One department's details (§3.3). */
+  /**
+   * One department's details (§3.3).
+   * @example
+   * const { name, member_count } = await client.departments.get(2);
+   */
   get(deptId: number, options?: CallOptions & { language?: Language }): Promise<DepartmentDetail>;
-  /** `deptId`, then its parents up to the root 1, e.g. `[789, 456, 123, 1]` (§3.4). */
+  /**
+   * `deptId`, then its parents up to the root 1, e.g. `[789, 456, 123, 1]` (§3.4).
+   * @example
+   * const path = await client.departments.listParentByDept(789); // [789, 456, 123, 1]
+   */
   listParentByDept(deptId: number, options?: CallOptions): Promise<number[]>;
-  /** For each department the user is in, the path up to the root (§3.5). */
+  /**
+   * For each department the user is in, the path up to the root (§3.5).
+   * @example
+   * const paths = await client.departments.listParentByUser('zhangsan'); // [[3, 1], [5, 2, 1]]
+   */
   listParentByUser(userid: string, options?: CallOptions): Promise<number[][]>;
-  /** Creates a department (§5.1) and returns its `dept_id`. Not retried after a timeout or 5xx. */
+  /**
+   * Creates a department (§5.1) and returns its `dept_id`. Not retried after a timeout or 5xx.
+   * @example
+   * const { dept_id } = await client.departments.create({ name: 'R&D', parent_id: 1 });
+   */
   create(input: DepartmentCreateInput, options?: CallOptions): Promise<CreatedDepartment>;
-  /** Updates a department (§5.2). */
+  /**
+   * Updates a department (§5.2).
+   * @example
+   * await client.departments.update({ dept_id: 2, dept_manager_userid_list: ['zhangsan'] });
+   */
   update(input: DepartmentUpdateInput, options?: CallOptions): Promise<void>;
-  /** Deletes an empty department (§5.3); one with members or children fails with `dingtalk.conflict`. */
+  /**
+   * Deletes an empty department (§5.3); one with members or children fails with `dingtalk.conflict`.
+   * @example
+   * await client.departments.delete(2);
+   */
   delete(deptId: number, options?: CallOptions): Promise<void>;
 }
 

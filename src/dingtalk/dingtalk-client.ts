@@ -52,7 +52,11 @@ export interface DingTalkClient {
   departments: DepartmentsApi;
   users: UsersApi;
   auth: {
-    /** The app's address-book scope (§3.6): `authed_dept: [1]` means the whole organization. */
+    /**
+   * The app's address-book scope (§3.6): `authed_dept: [1]` means the whole organization.
+   * @example
+   * const { auth_org_scopes } = await client.auth.scopes(); // authed_dept: [1] = whole org
+   */
     scopes(options?: CallOptions): Promise<AuthScopes>;
   };
   oauth: OauthApi;

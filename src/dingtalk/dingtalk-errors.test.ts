@@ -160,7 +160,8 @@ describe('non-DingTalk answers', () => {
 
   it('keeps the zod issues of a success body that does not parse', () => {
     // §2: trust the types; a stringly-typed boolean is a broken answer, not data.
-    const body = JSON.stringify({ errcode: 0, result: { userid: 'u1', name: 'Ann', boss: 'true' } });
+    const result = { userid: 'u1', unionid: 'un1', name: 'Ann', dept_id_list: [1], boss: 'true' };
+    const body = JSON.stringify({ errcode: 0, result });
     let caught: unknown;
     try {
       readResponse('oapi', 'topapi/v2/user/get', 200, body, oapiResult(userDetailSchema));

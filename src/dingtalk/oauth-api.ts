@@ -32,9 +32,17 @@ export interface OauthApi {
    * reply.redirect(client.oauth.authorizeUrl({ redirectUri: 'https://sso.example.com/cb', state }));
    */
   authorizeUrl(input: AuthorizeUrlInput): string;
-  /** `POST v1.0/oauth2/userAccessToken` (§10.1 step 3). Codes are single-use, so only throttles are retried. */
+  /**
+   * `POST v1.0/oauth2/userAccessToken` (§10.1 step 3). Codes are single-use, so only throttles are retried.
+   * @example
+   * const { accessToken, refreshToken } = await client.oauth.userAccessToken({ code: query.authCode });
+   */
   userAccessToken(grant: UserTokenGrant, options?: CallOptions): Promise<UserAccessToken>;
-  /** `GET v1.0/contact/users/me` with the *user's* token (§10.1 step 4); no userid, map `unionId` next. */
+  /**
+   * `GET v1.0/contact/users/me` with the *user's* token (§10.1 step 4); no userid, map `unionId` next.
+   * @example
+   * const { unionId, nick } = await client.oauth.me(accessToken);
+   */
   me(userAccessToken: string, options?: CallOptions): Promise<ContactMe>;
 }
 

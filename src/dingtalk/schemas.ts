@@ -112,10 +112,14 @@ export type CreatedDepartment = z.infer<typeof createdDepartmentSchema>;
 
 // ── users (§4) ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Fields shared by `v2/user/list` entries and `v2/user/get` (§4.3, §4.4); most appear only with permissions. */
+/**
+ * Fields shared by `v2/user/list` entries and `v2/user/get` (§4.3, §4.4). Required: what the pages list without
+ * condition. Optional: what appears only with a permission or a value (§4.3 presence rules), the flags, and the
+ * SDK-only fields.
+ */
 const userFields = {
   userid: z.string(),
-  unionid: z.string().optional(),
+  unionid: z.string(),
   name: z.string(),
   avatar: z.string().optional(),
   state_code: z.string().optional(),
@@ -128,7 +132,7 @@ const userFields = {
   org_email: z.string().optional(),
   work_place: z.string().optional(),
   remark: z.string().optional(),
-  dept_id_list: z.array(z.number()).optional(),
+  dept_id_list: z.array(z.number()),
   extension: z.string().optional(),
   hired_date: z.number().optional(),
   active: z.boolean().optional(),

@@ -86,7 +86,11 @@ export interface UserUpdateInput
 const userCommaLists = ['dept_id_list', 'force_update_fields'] as const;
 
 export interface UsersApi {
-  /** One page of a department's direct members with full details (§4.3). */
+  /**
+   * One page of a department's direct members with full details (§4.3).
+   * @example
+   * const { list, has_more, next_cursor } = await client.users.listPage({ deptId: 1, cursor: 0, size: 100 });
+   */
   listPage(query: UserListQuery, options?: CallOptions): Promise<UserListPage>;
   /**
    * Every page of a department's direct members, 100 a page, following `next_cursor` until `has_more` is false.
@@ -97,23 +101,59 @@ export interface UsersApi {
     deptId: number,
     options?: CallOptions & Omit<UserListQuery, 'deptId' | 'cursor' | 'size'>,
   ): AsyncGenerator<UserListPage>;
-  /** Userids of a department's direct members (§4.1); not paginated. */
+  /**
+   * Userids of a department's direct members (§4.1); not paginated.
+   * @example
+   * const userids = await client.users.listIds(1);
+   */
   listIds(deptId: number, options?: CallOptions): Promise<string[]>;
-  /** One user's details (§4.4); an unknown userid fails with `dingtalk.not_found`. */
+  /**
+   * One user's details (§4.4); an unknown userid fails with `dingtalk.not_found`.
+   * @example
+   * const { unionid, dept_id_list } = await client.users.get('zhangsan');
+   */
   get(userid: string, options?: CallOptions & { language?: Language }): Promise<UserDetail>;
-  /** unionid → userid (§4.5); someone outside the org fails with `dingtalk.not_found` (60121). */
+  /**
+   * unionid → userid (§4.5); someone outside the org fails with `dingtalk.not_found` (60121).
+   * @example
+   * const { userid, contact_type } = await client.users.getByUnionId(me.unionId);
+   */
   getByUnionId(unionid: string, options?: CallOptions): Promise<UserByUnionId>;
-  /** A current employee by mobile number (§4.6). */
+  /**
+   * A current employee by mobile number (§4.6).
+   * @example
+   * const { userid } = await client.users.getByMobile('13800000000');
+   */
   getByMobile(mobile: string, options?: CallOptions): Promise<{ userid: string }>;
-  /** Members of the org; `onlyActive` counts only those who activated DingTalk (§4.7). */
+  /**
+   * Members of the org; `onlyActive` counts only those who activated DingTalk (§4.7).
+   * @example
+   * const everyone = await client.users.count(false);
+   */
   count(onlyActive: boolean, options?: CallOptions): Promise<number>;
-  /** Who opened the app from the workbench, from a single-use 5-minute `authCode` (§10.3). Never retried blindly. */
+  /**
+   * Who opened the app from the workbench, from a single-use 5-minute `authCode` (§10.3). Never retried blindly.
+   * @example
+   * const { userid, unionid } = await client.users.getUserInfoByCode(authCode);
+   */
   getUserInfoByCode(code: string, options?: CallOptions): Promise<CodeUserInfo>;
-  /** Creates a user (§5.4): `{userid, unionId}`. Not retried after a timeout or 5xx. */
+  /**
+   * Creates a user (§5.4): `{userid, unionId}`. Not retried after a timeout or 5xx.
+   * @example
+   * const { userid, unionId } = await client.users.create({ name: '张三', mobile: '13800000000', dept_id_list: [2, 3] });
+   */
   create(input: UserCreateInput, options?: CallOptions): Promise<CreatedUser>;
-  /** Updates a user (§5.5). */
+  /**
+   * Updates a user (§5.5).
+   * @example
+   * await client.users.update({ userid: 'zhangsan', title: 'Engineer', dept_id_list: [2] });
+   */
   update(input: UserUpdateInput, options?: CallOptions): Promise<void>;
-  /** Deletes a user (§5.6). */
+  /**
+   * Deletes a user (§5.6).
+   * @example
+   * await client.users.delete('zhangsan');
+   */
   delete(userid: string, options?: CallOptions): Promise<void>;
 }
 
