@@ -12,12 +12,13 @@ import { translatePostgresError } from './postgres-errors.ts';
  * - `{ url }`: PostgreSQL;
  * - `{ dataDir, databaseUrl? }` (a `Config` fits): PostgreSQL when `databaseUrl` is set, else embedded PGlite
  *   in `dataDir/pglite`;
- * - `{ memory: true }`: embedded PGlite in memory, for tests and dry runs.
+ * - `{ memory: true, from? }`: embedded PGlite in memory, for tests and dry runs; `from` starts it from a dump
+ *   (`pglite.dumpDataDir()`), which is several times faster than initialising a new cluster.
  */
 export type DatabaseSource =
   | { url: string; poolSize?: number }
   | { dataDir: string; databaseUrl?: string | undefined }
-  | { memory: true };
+  | { memory: true; from?: Blob };
 
 interface HandleBase {
   db: Kysely<Database>;
@@ -74,7 +75,8 @@ export async function createDatabase(
   if ('databaseUrl' in source && source.databaseUrl !== undefined) {
     return openPostgres(source.databaseUrl, undefined, options);
   }
-  return openPglite('dataDir' in source ? join(source.dataDir, PGLITE_DIR) : undefined);
+  if ('dataDir' in source) return openPglite(join(source.dataDir, PGLITE_DIR));
+  return openPglite(undefined, source.from);
 }
 
 async function openPostgres(url: string, poolSize = 10, options: CreateDatabaseOptions): Promise<PostgresHandle> {
@@ -85,7 +87,7 @@ async function openPostgres(url: string, poolSize = 10, options: CreateDatabaseO
   return { kind: 'postgres', db, url, pool, close: once(() => db.destroy()) };
 }
 
-async function openPglite(dir: string | undefined): Promise<PgliteHandle> {
+async function openPglite(dir: string | undefined, from?: Blob): Promise<PgliteHandle> {
   let lock: DirectoryLock | undefined;
   if (dir !== undefined) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -93,7 +95,7 @@ async function openPglite(dir: string | undefined): Promise<PgliteHandle> {
   }
   let pglite: PGlite;
   try {
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, from ? { loadDataDir: from } : {});
     await pglite.waitReady;
   } catch (error) {
     lock?.release();

@@ -11,7 +11,10 @@
  *   });
  * });
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -74,10 +77,15 @@ export async function openTestDatabase(
   kind: TestDatabaseKind,
   options: { migrate?: boolean } = {},
 ): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   const scratch = kind === 'postgres' ? await createScratchPostgresDatabase() : undefined;
   let handle: DatabaseHandle;
   try {
-    handle = await createDatabase(scratch ? { url: scratch.url, poolSize: 5 } : { memory: true });
+    handle = await createDatabase(
+      scratch
+        ? { url: scratch.url, poolSize: 5 }
+        : { memory: true, ...(migrate ? { from: await migratedPgliteTemplate() } : {}) },
+    );
   } catch (error) {
     await scratch?.drop();
     throw error;
@@ -89,7 +97,7 @@ export async function openTestDatabase(
       await scratch?.drop();
     }
   };
-  if (options.migrate ?? true) {
+  if (migrate) {
     try {
       await migrateToLatest(handle.db);
     } catch (error) {
@@ -133,6 +141,51 @@ export function describeEachDatabase(
       });
     });
   }
+}
+
+let template: Promise<Blob> | undefined;
+
+/**
+ * A dump of a freshly migrated PGlite. Loading one takes about a fifth of the time of initialising a new cluster
+ * (measured here: ~0.27 s against ~1.3 s), and test files run in separate processes, so the dump is cached in the
+ * temp directory under a fingerprint of the migrations and the PGlite version: the first file after a change
+ * makes it, every later one loads it.
+ */
+function migratedPgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const path = join(tmpdir(), `dingbridge-pglite-template-${await templateFingerprint()}.tar`);
+    try {
+      return new Blob([await readFile(path)]);
+    } catch {
+      // not made yet
+    }
+    const handle = await createDatabase({ memory: true });
+    let dump: Blob;
+    try {
+      await migrateToLatest(handle.db);
+      if (handle.kind !== 'pglite') throw new Error('expected PGlite');
+      dump = await handle.pglite.dumpDataDir('none');
+    } finally {
+      await handle.close();
+    }
+    // Written aside and renamed, so a file running in parallel never reads half a dump.
+    const partial = `${path}.${process.pid}.partial`;
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+    await rename(partial, path);
+    return dump;
+  })();
+  return template;
+}
+
+async function templateFingerprint(): Promise<string> {
+  const hash = createHash('sha256');
+  const pglite = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+  hash.update(await readFile(pglite).catch(() => randomBytes(16)));
+  const migrations = new URL('../../src/db/migrations/', import.meta.url);
+  for (const file of (await readdir(migrations)).sort()) {
+    hash.update(file).update(await readFile(new URL(file, migrations)));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 async function withAdmin<T>(adminUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
