@@ -37,7 +37,9 @@ export type JobSendOptions = Omit<SendOptions, 'db'> & {
   /**
    * Enqueue inside this Kysely transaction: the job exists exactly when the transaction commits. On PGlite this
    * is also the only way to send from inside a transaction — the transaction holds the single connection, so a
-   * send through pg-boss's own connection would wait for it forever.
+   * send through pg-boss's own connection would wait for it forever. (pg-boss reads the queue's settings from its
+   * cache, filled at start and by `createQueue`; a queue created since by another process would be looked up on
+   * pg-boss's own connection — harmless on PostgreSQL, and impossible on PGlite, which admits one process.)
    */
   transaction?: Transaction<Database>;
 };
