@@ -31,7 +31,7 @@ export interface DingTalkClientOptions {
   fetch?: typeof fetch;
   /** Default the system clock. */
   clock?: Clock;
-  /** Default 20 calls per API per 1000 ms (+40 ms margin) for this app (§6.3). */
+  /** Default 20 calls per API in any 1000 ms (+30 ms margin, counted from each answer) for this app (§6.3). */
   rateLimit?: RateLimitOptions;
   /** Default 5 attempts, full jitter from 200 ms, throttles at least 1 s. */
   retry?: Partial<RetryOptions>;

@@ -105,16 +105,18 @@ export function createTransport(options: TransportOptions): Transport {
   };
 
   const attemptOnce = async <T>(spec: CallSpec<T>, token: string | undefined, attempt: number): Promise<T> => {
-    await options.limiter.acquire(spec.api, spec.signal);
+    const release = await options.limiter.acquire(spec.api, spec.signal);
     const startedAt = clock.now();
     let outcome: CallOutcome = 'ok';
     try {
       const { status, text } = await send(spec, token);
+      release(); // the answer is in: from here the slot ages out of DingTalk's window
       return readResponse(spec.family, spec.api, status, text, spec.schema);
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;
     } finally {
+      release();
       report({ api: spec.api, attempt, outcome, durationMs: clock.now() - startedAt });
     }
   };

@@ -4,9 +4,14 @@
  *
  * A sliding window, not a token bucket: a bucket of N lets N calls through at the end of one second and N more at
  * the start of the next, 2N inside a single 1000 ms window, which a strict sliding-window counter (DingTalk's, and
- * the emulator's) rejects. Here a call may start only when fewer than N calls started in the last
- * `windowMs + marginMs`; the margin absorbs jitter between the moment a slot is granted and the moment the request
- * reaches the server. Waiters are served first-come first-served, one timer per API however many wait.
+ * the emulator's) rejects.
+ *
+ * The window is anchored where it is safe, not where it is convenient: the server counts a call when it arrives,
+ * some time between our sending it and our receiving the answer, and a first burst on cold connections arrives
+ * later than the burst a second after it. So a call holds its slot while in flight and for `windowMs + marginMs`
+ * after its answer came back (or it failed). Then however the latency varies, two calls N apart reach the server
+ * at least `windowMs` apart; the cost is one round trip per window, a few percent below N per second. The margin
+ * covers clock granularity. Waiters are served first come, first served; one timer per API however many wait.
  */
 import type { Clock } from '../core/index.ts';
 
@@ -17,16 +22,19 @@ export interface RateLimitOptions {
   perApi?: Record<string, number>;
   /** The window DingTalk counts in. Default 1000 ms. */
   windowMs?: number;
-  /** Safety margin added to the window. Default 40 ms. */
+  /** Safety margin added to the window. Default 30 ms. */
   marginMs?: number;
 }
 
+/** Call when the request has finished, whatever the outcome: its slot then ages out of the window. */
+export type ReleaseSlot = () => void;
+
 export interface RateLimiter {
   /**
-   * Resolves when a call to `api` may start (and counts it as started); rejects with the signal's reason when
-   * aborted while waiting, without using a slot.
+   * Resolves when a call to `api` may start, with the function to call once it has finished; rejects with the
+   * signal's reason when aborted while waiting, without taking a slot.
    */
-  acquire(api: string, signal?: AbortSignal): Promise<void>;
+  acquire(api: string, signal?: AbortSignal): Promise<ReleaseSlot>;
   /** The limit that applies to `api` (0 = unlimited). */
   limitOf(api: string): number;
 }
@@ -34,22 +42,28 @@ export interface RateLimiter {
 interface Waiter {
   /** Starts the call: stops listening for abort and resolves `acquire`. */
   grant: () => void;
-  fail: (reason: Error) => void;
 }
 
 interface ApiWindow {
-  /** Start times of the calls inside the current window, oldest first. */
-  starts: number[];
+  limit: number;
+  /** Calls granted and not yet released. */
+  inFlight: number;
+  /** Release times of finished calls still inside the window, oldest first. */
+  finished: number[];
   waiters: Waiter[];
-  pumping: boolean;
+  /** Whether a timer is pending for this API (at most one). */
+  sleeping: boolean;
 }
 
-export const defaultRateLimit = { qps: 20, windowMs: 1000, marginMs: 40 } as const;
+export const defaultRateLimit = { qps: 20, windowMs: 1000, marginMs: 30 } as const;
+
+const noop: ReleaseSlot = () => undefined;
 
 /**
  * @example
  * const limiter = createRateLimiter({ clock: systemClock, qps: 20, perApi: { 'topapi/v2/user/list': 40 } });
- * await limiter.acquire('topapi/v2/user/list', signal); // then send the request
+ * const release = await limiter.acquire('topapi/v2/user/list', signal);
+ * try { await send(); } finally { release(); }
  */
 export function createRateLimiter(options: RateLimitOptions & { clock: Clock }): RateLimiter {
   const { clock } = options;
@@ -61,55 +75,58 @@ export function createRateLimiter(options: RateLimitOptions & { clock: Clock }):
   const windowOf = (api: string): ApiWindow => {
     let window = windows.get(api);
     if (window === undefined) {
-      window = { starts: [], waiters: [], pumping: false };
+      window = { limit: limitOf(api), inFlight: 0, finished: [], waiters: [], sleeping: false };
       windows.set(api, window);
     }
     return window;
   };
 
-  /** Drops starts that left the window: a start at `s` counts while `now < s + span`. */
-  const prune = (window: ApiWindow, now: number): void => {
-    let expired = 0;
-    while (expired < window.starts.length && (window.starts[expired] ?? 0) + span <= now) expired++;
-    if (expired > 0) window.starts.splice(0, expired);
+  /** A slot for one call; releasing twice counts once. */
+  const take = (window: ApiWindow): ReleaseSlot => {
+    window.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      window.inFlight--;
+      window.finished.push(clock.now());
+      drain(window);
+    };
   };
 
-  /** Serves waiters in order; sleeps until the oldest counted start leaves the window when it is full. */
-  const pump = async (window: ApiWindow, limit: number): Promise<void> => {
-    if (window.pumping) return;
-    window.pumping = true;
-    try {
-      while (window.waiters.length > 0) {
-        const now = clock.now();
-        prune(window, now);
-        if (window.starts.length < limit) {
-          window.starts.push(now);
-          window.waiters.shift()?.grant();
-          continue;
-        }
-        // Full: the start at index (length − limit) is the one whose expiry frees a slot.
-        const freeAt = (window.starts[window.starts.length - limit] ?? now) + span;
-        await clock.sleep(Math.max(1, freeAt - now));
-      }
-    } finally {
-      window.pumping = false;
-    }
+  const occupied = (window: ApiWindow, now: number): number => {
+    let expired = 0;
+    while (expired < window.finished.length && (window.finished[expired] ?? 0) + span <= now) expired++;
+    if (expired > 0) window.finished.splice(0, expired);
+    return window.inFlight + window.finished.length;
+  };
+
+  /** Grants what the window allows now; when it is full, sleeps until the slot that frees first ages out. */
+  const drain = (window: ApiWindow): void => {
+    const now = clock.now();
+    while (window.waiters.length > 0 && occupied(window, now) < window.limit) window.waiters.shift()?.grant();
+    if (window.waiters.length === 0 || window.sleeping) return;
+    // Slots free in release order; with more calls still in flight than slots needed, a release will drain again.
+    const mustAgeOut = occupied(window, now) - window.limit + 1;
+    const freesAt = window.finished[mustAgeOut - 1];
+    if (freesAt === undefined) return;
+    window.sleeping = true;
+    void clock.sleep(Math.max(1, freesAt + span - now)).then(() => {
+      window.sleeping = false;
+      drain(window);
+    });
   };
 
   return {
     limitOf,
     acquire(api, signal) {
-      const limit = limitOf(api);
-      if (limit <= 0) return Promise.resolve();
-      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
       const window = windowOf(api);
-      const now = clock.now();
-      prune(window, now);
-      if (window.waiters.length === 0 && window.starts.length < limit) {
-        window.starts.push(now);
-        return Promise.resolve();
+      if (window.limit <= 0) return Promise.resolve(noop);
+      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      if (window.waiters.length === 0 && occupied(window, clock.now()) < window.limit) {
+        return Promise.resolve(take(window));
       }
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<ReleaseSlot>((resolve, reject) => {
         const onAbort = (): void => {
           window.waiters = window.waiters.filter((w) => w !== waiter);
           reject(signal?.reason as Error);
@@ -117,20 +134,12 @@ export function createRateLimiter(options: RateLimitOptions & { clock: Clock }):
         const waiter: Waiter = {
           grant: () => {
             signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          fail: (reason) => {
-            signal?.removeEventListener('abort', onAbort);
-            reject(reason);
+            resolve(take(window));
           },
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         window.waiters.push(waiter);
-        // clock.sleep without a signal does not reject; should it ever, fail the waiters rather than hang them.
-        pump(window, limit).catch((error: unknown) => {
-          const reason = error instanceof Error ? error : new Error(String(error));
-          for (const w of window.waiters.splice(0)) w.fail(reason);
-        });
+        drain(window);
       });
     },
   };
