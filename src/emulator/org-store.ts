@@ -198,7 +198,7 @@ export class OrgStore {
       deptId,
       name,
       parentId: parent.deptId,
-      order: input.order ?? nextOrder(parent.children.map((c) => c.order)),
+      order: input.order ?? nextOrder(parent.children.at(-1)?.order),
       sourceIdentifier: input.sourceIdentifier || undefined,
       code: undefined,
       createDeptGroup: input.createDeptGroup ?? false,
@@ -244,7 +244,7 @@ export class OrgStore {
       const oldParent = this.#depts.get(dept.parentId);
       if (oldParent) oldParent.children.splice(oldParent.children.indexOf(dept), 1);
       dept.parentId = parent.deptId;
-      dept.order = patch.order ?? nextOrder(parent.children.map((c) => c.order));
+      dept.order = patch.order ?? nextOrder(parent.children.at(-1)?.order);
       insertChild(parent, dept);
     }
     assignDefined(dept, {
@@ -428,7 +428,8 @@ export class OrgStore {
       if (user.memberships.some((m) => m.deptId === deptId)) continue;
       const membership = newMembership(deptId, now);
       const dept = this.#depts.get(deptId) as OrgDepartment;
-      membership.order = nextOrder(dept.members.map((member) => membershipIn(member, deptId).order));
+      const last = dept.members.at(-1);
+      membership.order = nextOrder(last && membershipIn(last, deptId).order);
       user.memberships.push(membership);
       insertMember(dept, user, membership);
     }
@@ -499,8 +500,9 @@ function checkUserName(name: string): string {
   return name;
 }
 
-function nextOrder(orders: number[]): number {
-  return (orders.length === 0 ? 0 : Math.max(...orders)) + ORDER_STEP;
+/** After the last sibling or member (lists are kept sorted by order, so the last one has the largest). */
+function nextOrder(lastOrder: number | undefined): number {
+  return (lastOrder ?? 0) + ORDER_STEP;
 }
 
 /** Inserts keeping `children` sorted by order (ties keep insertion order). */

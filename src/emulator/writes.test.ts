@@ -38,6 +38,15 @@ describe('department writes (§5.1–§5.3)', () => {
     ]);
   });
 
+  it('keeps a write when a change listener throws', async () => {
+    emulator.context.org.onChange(() => {
+      throw new Error('listener bug');
+    });
+    const dept = await createDept('稳定部');
+    expect(emulator.context.org.department(dept)?.name).toBe('稳定部');
+    expect(changes).toEqual([{ kind: 'org_dept_create', ids: [dept] }]);
+  });
+
   it('validates names (60001), parents (60004), sibling names (60008)', async () => {
     for (const name of ['研发-一部', '研发，一部', '研发,一部', 'x'.repeat(65)]) {
       expect(await errcode('/topapi/v2/department/create', { name, parent_id: 1 }), name).toBe(60001);
