@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorApp } from './app-registry.ts';
 import { sendApi, sendApiErrcode, sendApiError, sendApiThrottled } from './api-envelope.ts';
 import { admitCall } from './call-gate.ts';
-import { ERRMSG } from './dingtalk-error.ts';
+import { faultMessage } from './dingtalk-error.ts';
 import type { EmulatorContext } from './emulator-context.ts';
 import { bodyOf, isRecord } from './request-body.ts';
 
@@ -53,7 +53,7 @@ async function admitApi(context: EmulatorContext, reply: FastifyReply, api: stri
   context.calls.record(api);
   const outcome = await admitCall(context, api, app?.appKey);
   if (outcome.kind === 'throttled') sendApiThrottled(reply);
-  else if (outcome.kind === 'error') sendApiErrcode(reply, outcome.errcode, ERRMSG[outcome.errcode] ?? '系统繁忙');
+  else if (outcome.kind === 'error') sendApiErrcode(reply, outcome.errcode, faultMessage(outcome.errcode));
   return outcome.kind === 'pass';
 }
 

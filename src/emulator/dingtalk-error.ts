@@ -65,3 +65,8 @@ export const ERRMSG: Readonly<Record<number, string>> = {
 export function dingTalkError(errcode: number, errmsg?: string): DingTalkError {
   return new DingTalkError(errcode, errmsg ?? ERRMSG[errcode] ?? '系统繁忙');
 }
+
+/** The message of an injected fault: DingTalk's for a known code, else one that says it was injected. */
+export function faultMessage(errcode: number): string {
+  return ERRMSG[errcode] ?? `emulated fault ${errcode}`;
+}

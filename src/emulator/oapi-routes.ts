@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorApp } from './app-registry.ts';
 import { admitCall } from './call-gate.ts';
-import { DingTalkError, dingTalkError } from './dingtalk-error.ts';
+import { DingTalkError, dingTalkError, faultMessage } from './dingtalk-error.ts';
 import { getDepartment, listParentByDept, listParentByUser, listSub, listSubId } from './department-methods.ts';
 import { createDepartment, deleteDepartment, updateDepartment } from './department-write-methods.ts';
 import type { EmulatorContext } from './emulator-context.ts';
@@ -131,7 +131,7 @@ async function admit(context: EmulatorContext, api: string, appKey: string | und
   if (outcome.kind === 'throttled') {
     throw dingTalkError(90018, `当前应用调用该接口(${api})的频率超过了每秒${context.rates.qps}次的限制，请稍后重试`);
   }
-  if (outcome.kind === 'error') throw dingTalkError(outcome.errcode);
+  if (outcome.kind === 'error') throw dingTalkError(outcome.errcode, faultMessage(outcome.errcode));
 }
 
 /** §1.2: query parameters only; a form body is not read (40035), wrong credentials are 40096. */
