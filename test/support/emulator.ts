@@ -1,0 +1,39 @@
+/**
+ * Starts a DingTalk emulator on a free loopback port for a test file, and gives the file small helpers for its
+ * control API. Tests reach the emulator only over HTTP, as Dingbridge reaches DingTalk.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
+
+export interface EmulatorHandle extends RunningEmulator {
+  /** Calls the control API (`/_emulator/...`) and returns the parsed JSON body. */
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Raw fetch against the emulator's base URL. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Registers beforeAll/afterAll hooks; the returned object is filled in before the first test runs. */
+export function useEmulator(options: EmulatorOptions = {}): EmulatorHandle {
+  const handle = {} as EmulatorHandle;
+  let running: RunningEmulator | undefined;
+  beforeAll(async () => {
+    running = await startEmulator({ port: 0, seed: 'contract', users: 600, ...options });
+    Object.assign(handle, running, {
+      fetch: (path: string, init?: RequestInit) => fetch(`${running!.url}${path}`, init),
+      control: async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${running!.url}/_emulator${path}`, {
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`control ${method} ${path} → ${response.status} ${text}`);
+        return (text === '' ? undefined : JSON.parse(text)) as unknown;
+      },
+    });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return handle;
+}
