@@ -49,7 +49,7 @@ function field(body: Record<string, unknown>, name: string): string | undefined 
 }
 
 /** Counts the call and passes it through the rate window and faults; answers throttling or a fault itself. */
-async function admitApi(context: EmulatorContext, reply: FastifyReply, api: string, app: EmulatorApp | undefined): Promise<boolean> {
+export async function admitApi(context: EmulatorContext, reply: FastifyReply, api: string, app: EmulatorApp | undefined): Promise<boolean> {
   context.calls.record(api);
   const outcome = await admitCall(context, api, app?.appKey);
   if (outcome.kind === 'throttled') sendApiThrottled(reply);

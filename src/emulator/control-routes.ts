@@ -126,7 +126,7 @@ export function registerControlRoutes(app: FastifyInstance, context: EmulatorCon
   });
 }
 
-function parseBody<S extends z.ZodType>(request: FastifyRequest, schema: S): z.output<S> {
+export function parseBody<S extends z.ZodType>(request: FastifyRequest, schema: S): z.output<S> {
   const body = bodyOf(request);
   if (body.kind === 'malformed') {
     throw new AppError('emulator.invalid_body', `The body is not valid JSON: ${body.reason}`, { status: 400 });
@@ -142,7 +142,7 @@ function parseBody<S extends z.ZodType>(request: FastifyRequest, schema: S): z.o
   throw new AppError('emulator.invalid_body', `Invalid body: ${summary}`, { status: 400, details: { issues } });
 }
 
-function appOf(context: EmulatorContext, request: FastifyRequest): EmulatorApp {
+export function appOf(context: EmulatorContext, request: FastifyRequest): EmulatorApp {
   const appKey = isRecord(request.params) ? String(request.params.appKey) : '';
   const found = context.apps.get(appKey);
   if (!found) throw new AppError('emulator.app_not_found', `No app with appKey ${appKey}; list them with GET /_emulator/state.`, { status: 404 });

@@ -6,6 +6,7 @@ import type { Clock } from '../core/index.ts';
 import type { AppRegistry } from './app-registry.ts';
 import type { CallCounter } from './call-counter.ts';
 import type { FaultInjector } from './fault-injector.ts';
+import type { LoginState } from './login-state.ts';
 import type { OrgStore } from './org-store.ts';
 import type { RateWindow } from './rate-window.ts';
 import type { TokenIssuer } from './token-issuer.ts';
@@ -25,6 +26,8 @@ export interface EmulatorContext {
   readonly rates: RateWindow;
   readonly calls: CallCounter;
   readonly faults: FaultInjector;
+  /** Login codes, user tokens and redirect URLs (§10). */
+  readonly login: LoginState;
   /** What the current organization was generated from; a reset changes it. */
   settings: EmulatorSettings;
 }

@@ -25,4 +25,5 @@ export function resetEmulator(context: EmulatorContext, settings: EmulatorSettin
   context.rates.configure(qps);
   context.calls.reset();
   context.faults.clear();
+  context.login.reset();
 }

@@ -16,6 +16,7 @@ import { LIMITS, registerControlRoutes } from './control-routes.ts';
 import type { EmulatorContext } from './emulator-context.ts';
 import { organizationOf } from './emulator-reset.ts';
 import { FaultInjector } from './fault-injector.ts';
+import { LoginState, loginOapiMethods, registerLoginRoutes } from './login-routes.ts';
 import { dingTalkError } from './dingtalk-error.ts';
 import { isTopapi, OAPI_NOT_FOUND, oapiFailure, oapiUnknownMethod, sendOapi } from './oapi-envelope.ts';
 import { registerOapiRoutes } from './oapi-routes.ts';
@@ -114,6 +115,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     rates: new RateWindow(input.qps ?? 20),
     calls: new CallCounter(),
     faults: new FaultInjector(random.fork('faults')),
+    login: new LoginState(random.fork('login')),
     settings,
   };
 
@@ -126,9 +128,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     frameworkErrors: (error, request, reply) => answerError(error, request, reply),
   });
   registerBodyParser(app);
-  registerOapiRoutes(app, context);
+  registerOapiRoutes(app, context, loginOapiMethods(context.login, clock));
   registerApiRoutes(app, context);
   registerControlRoutes(app, context);
+  registerLoginRoutes(app, context);
   app.setNotFoundHandler((request, reply) => answerNotFound(context, request, reply));
   app.setErrorHandler((error, request, reply) => answerError(error, request, reply));
   return { app, context };

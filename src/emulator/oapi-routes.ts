@@ -52,21 +52,24 @@ export const OAPI_METHODS: readonly OapiMethod[] = [
 /** Non-topapi oapi paths (legacy envelope: errors are not wrapped in 88). */
 export const OAPI_LEGACY_APIS = ['gettoken', 'auth/scopes'] as const;
 
-export function registerOapiRoutes(app: FastifyInstance, context: EmulatorContext): void {
+/** Registers the method table plus `extra` methods built elsewhere (the 免登 methods of login-oapi-methods.ts). */
+export function registerOapiRoutes(app: FastifyInstance, context: EmulatorContext, extra: readonly OapiMethod[] = []): void {
   // DingTalk's gateway reads parameters from the query on GET as on POST; both are accepted everywhere.
   const methods = ['GET', 'POST'] as const;
   app.route({ method: [...methods], url: '/gettoken', handler: (request, reply) => getToken(context, request, reply) });
   app.route({ method: [...methods], url: '/auth/scopes', handler: (request, reply) => authScopes(context, request, reply) });
-  for (const method of OAPI_METHODS) {
+  for (const method of [...OAPI_METHODS, ...extra]) {
     app.route({ method: [...methods], url: `/${method.api}`, handler: (request, reply) => answerMethod(context, method, request, reply) });
   }
 }
 
 function answerMethod(context: EmulatorContext, method: OapiMethod, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   context.calls.record(method.api);
-  return answer(reply, true, async () => {
+  // Legacy non-topapi methods (`user/getuserinfo`) answer auth errors unwrapped (§2).
+  const topapi = method.api.startsWith('topapi/');
+  return answer(reply, topapi, async () => {
     const { token, params } = readRequest(request);
-    const app = authenticate(context, token, true);
+    const app = authenticate(context, token, topapi);
     await admit(context, method.api, app.appKey);
     if (method.permission && !app.permissions.has(method.permission)) {
       // §2 / §6.2: permission errors are wrapped like token errors, naming what is missing.
