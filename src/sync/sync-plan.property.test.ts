@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AddressBookSnapshot } from './address-book-crawl.ts';
+import { matchingRulesSchema } from './account-matching.ts';
 import { applyPlanInMemory } from './apply-plan-in-memory.test-support.ts';
 import { defaultFieldMapping } from './field-mapping.ts';
 import { emptyDirectoryView, type LocalDirectoryView } from './local-directory-view.ts';
@@ -34,8 +35,8 @@ function idMaker(): () => string {
 }
 
 /** Plans, checks the plan's ordering, applies it in memory and checks that every operation applied. */
-function syncOnce(local: LocalDirectoryView, snapshot: AddressBookSnapshot, now: number, newId: () => string): LocalDirectoryView {
-  const plan = planSync({ binding, snapshot, local, now, newId });
+function syncOnce(local: LocalDirectoryView, snapshot: AddressBookSnapshot, now: number, newId: () => string, using = binding): LocalDirectoryView {
+  const plan = planSync({ binding: using, snapshot, local, now, newId });
   expect(planOrderProblems(plan)).toEqual([]);
   const { local: after, results } = applyPlanInMemory(local, plan, { now, targetUnitId: TARGET });
   expect(results.filter((r) => r.status !== 'applied')).toEqual([]);
@@ -137,6 +138,60 @@ describe('plan over random organizations', () => {
     expect(plan.destructive).toEqual({ accounts: 0, units: 0, memberships: 0 });
     expect(guardPlan(plan, { complete: false, thresholds: { maxDeletes: 0 }, baseline: plan.baseline }).verdict).toBe('proceed');
     syncOnce(local, incomplete, DAY, newId);
+  });
+});
+
+describe('plan over random organizations, scopes and existing accounts', () => {
+  it.each(SEEDS)('seed %i: with chosen departments, every plan applies cleanly and a re-sync plans nothing', (seed) => {
+    const random = seededRandom(seed * 65_537);
+    let snapshot = randomOrganization(random, { departments: 5 + random.int(25), users: 10 + random.int(60) });
+    const ids = [...snapshot.departments.keys()];
+    const departments = Array.from({ length: 1 + random.int(3) }, () => ({ deptId: random.pick(ids), subtree: random.chance(0.6) }));
+    const scoped: SyncBinding = { ...binding, scope: { kind: 'departments', departments } };
+    const newId = idMaker();
+    let local = emptyDirectoryView();
+    for (let round = 0; round < 5; round++) {
+      local = syncOnce(local, snapshot, round * DAY, newId, scoped);
+      const synced = new Set(local.units.map((u) => u.deptId));
+      for (const { deptId } of departments) if (deptId !== 1 && snapshot.departments.has(deptId)) expect(synced).toContain(deptId);
+      expect(planSync({ binding: scoped, snapshot, local, now: round * DAY, newId }).ops).toEqual([]);
+      snapshot = mutateSnapshot(random, snapshot, 1 + random.int(6)).snapshot;
+    }
+  });
+
+  it.each(SEEDS)('seed %i: existing accounts are linked once, ambiguous ones stay in review, and a re-sync plans nothing', (seed) => {
+    const random = seededRandom(seed * 92_821);
+    const snapshot = randomOrganization(random, { departments: 3 + random.int(10), users: 10 + random.int(40) });
+    const local = emptyDirectoryView();
+    for (const user of snapshot.users.values()) {
+      const record = user.record as Record<string, string | undefined>;
+      if (!random.chance(0.5)) continue;
+      // An existing account with the same mobile, sometimes twice (ambiguous), sometimes in another format.
+      for (let copy = random.chance(0.2) ? 2 : 1; copy > 0; copy--) {
+        const mobile = record['mobile'] === undefined ? null : random.chance(0.5) ? record['mobile'] : `+${record['state_code']} ${record['mobile']}`;
+        local.candidates.push({
+          id: `existing-${local.candidates.length}`,
+          status: 'enabled',
+          mainElsewhere: random.chance(0.2),
+          fields: { username: `old-${local.candidates.length}`, displayName: 'old', email: null, mobile, jobNumber: null, title: null, attributes: {} },
+        });
+      }
+    }
+    const matching = matchingRulesSchema.parse(['mobile', 'email']);
+    const withMatching: SyncBinding = { ...binding, matching };
+    const newId = idMaker();
+    const plan = planSync({ binding: withMatching, snapshot, local, now: 0, newId });
+    const after = syncOnce(local, snapshot, 0, newId, withMatching);
+    const again = planSync({ binding: withMatching, snapshot, local: after, now: 0, newId });
+    expect(again.ops).toEqual([]);
+    expect(again.review).toEqual(plan.review);
+    const linked = plan.ops.filter((op) => op.kind === 'account.link').map((op) => op.accountId);
+    expect(linked.length + plan.review.length).toBeGreaterThan(0);
+    expect(new Set(linked).size).toBe(linked.length);
+    for (const item of plan.review) {
+      expect(item.kind).toBe('ambiguous_match');
+      if (item.kind === 'ambiguous_match') expect(after.accounts.map((a) => a.userid)).not.toContain(item.userid);
+    }
   });
 });
 
