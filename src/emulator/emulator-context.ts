@@ -5,6 +5,7 @@
 import type { Clock } from '../core/index.ts';
 import type { AppRegistry } from './app-registry.ts';
 import type { CallCounter } from './call-counter.ts';
+import type { EventHub } from './event-hub.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import type { LoginState } from './login-state.ts';
 import type { OrgStore } from './org-store.ts';
@@ -26,6 +27,8 @@ export interface EmulatorContext {
   readonly rates: RateWindow;
   readonly calls: CallCounter;
   readonly faults: FaultInjector;
+  /** Address-book events and their delivery (§7–§9). */
+  readonly events: EventHub;
   /** Login codes, user tokens and redirect URLs (§10). */
   readonly login: LoginState;
   /** What the current organization was generated from; a reset changes it. */

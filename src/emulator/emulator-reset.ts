@@ -25,5 +25,6 @@ export function resetEmulator(context: EmulatorContext, settings: EmulatorSettin
   context.rates.configure(qps);
   context.calls.reset();
   context.faults.clear();
+  context.events.reset();
   context.login.reset();
 }

@@ -18,6 +18,9 @@ import { organizationOf } from './emulator-reset.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { LoginState, loginOapiMethods, registerLoginRoutes } from './login-routes.ts';
 import { dingTalkError } from './dingtalk-error.ts';
+import { EventHub } from './event-hub.ts';
+import { registerEventRoutes } from './event-routes.ts';
+import { eventOptionsShape, type EventOptions } from './event-settings.ts';
 import { isTopapi, OAPI_NOT_FOUND, oapiFailure, oapiUnknownMethod, sendOapi } from './oapi-envelope.ts';
 import { registerOapiRoutes } from './oapi-routes.ts';
 import { defaultDeptCount } from './org-generator.ts';
@@ -27,8 +30,8 @@ import { BODY_LIMIT, registerBodyParser } from './request-body.ts';
 import { createRandom, HEX } from './seeded-random.ts';
 import { TokenIssuer } from './token-issuer.ts';
 
-/** Options of {@link startEmulator}; every one has a default. */
-export interface EmulatorOptions {
+/** Options of {@link startEmulator}; every one has a default. The event options are documented in event-settings.ts. */
+export interface EmulatorOptions extends EventOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: a free port. */
@@ -79,6 +82,7 @@ const optionsSchema = z
     agentId: z.string().regex(/^\d{1,20}$/, 'digits only').optional(),
     clock: z.custom<Clock>((value) => typeof (value as Partial<Clock> | undefined)?.now === 'function', 'a Clock').optional(),
     logger: z.boolean().optional(),
+    ...eventOptionsShape,
   })
   .strict();
 
@@ -106,11 +110,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   if (input.agentId) primary.agentId = input.agentId;
   const { data, random: storeRandom } = organizationOf(settings);
 
+  const corpId = input.corpId ?? `ding${random.fork('corp').chars(HEX, 16)}`;
+  const org = new OrgStore(data, { clock, random: storeRandom });
+  const apps = new AppRegistry(primary, random.fork('apps'));
   const context: EmulatorContext = {
     clock,
-    corpId: input.corpId ?? `ding${random.fork('corp').chars(HEX, 16)}`,
-    org: new OrgStore(data, { clock, random: storeRandom }),
-    apps: new AppRegistry(primary, random.fork('apps')),
+    corpId,
+    org,
+    apps,
+    events: new EventHub({ clock, corpId, org, apps }),
     tokens: new TokenIssuer(),
     rates: new RateWindow(input.qps ?? 20),
     calls: new CallCounter(),
@@ -131,6 +139,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   registerOapiRoutes(app, context, loginOapiMethods(context.login, clock));
   registerApiRoutes(app, context);
   registerControlRoutes(app, context);
+  registerEventRoutes(app, context, input);
   registerLoginRoutes(app, context);
   app.setNotFoundHandler((request, reply) => answerNotFound(context, request, reply));
   app.setErrorHandler((error, request, reply) => answerError(error, request, reply));

@@ -3,7 +3,8 @@
  * writes of §5 with DingTalk's rules (codes raised as {@link DingTalkError}).
  *
  * Every change is announced once through {@link OrgStore.onChange} with the DingTalk event it corresponds to
- * (§8.1: `user_add_org`, `user_modify_org`, `user_leave_org`, `org_dept_create|modify|remove`), so that event
+ * (§8.1: `user_add_org`, `user_modify_org` with its diff, `user_leave_org`, `user_active_org`,
+ * `org_dept_create|modify|remove`), so that event
  * delivery (HTTP push, Stream) can subscribe later without touching the rules. A failed write changes nothing and
  * announces nothing.
  *
@@ -23,6 +24,7 @@ import {
   type OrgDepartment,
   type OrgRole,
   type OrgUser,
+  type UserDiff,
 } from './org-types.ts';
 import { BASE62, DIGITS, type Random } from './seeded-random.ts';
 
@@ -95,6 +97,8 @@ export class OrgStore {
   readonly #byEmail = new Map<string, OrgUser>();
   readonly #byTelephone = new Map<string, OrgUser>();
   readonly #listeners = new Set<OrgListener>();
+  /** Changes held back by {@link OrgStore.batch}; undefined outside a batch. */
+  #held: OrgChange[] | undefined;
 
   constructor(data: OrgData, options: { clock: Clock; random: Random }) {
     this.#clock = options.clock;
@@ -116,6 +120,24 @@ export class OrgStore {
   onChange(listener: OrgListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `work` holding its announcements back, then announces them merged: consecutive changes of one kind without
+   * a diff become one change of up to {@link BATCH_IDS} ids, as a console bulk import or mass departure arrives as
+   * one event with an id array (§8.2; the per-event cap is UNCONFIRMED). What `work` did before throwing is kept
+   * and announced.
+   */
+  batch<T>(work: () => T): T {
+    if (this.#held) return work();
+    this.#held = [];
+    try {
+      return work();
+    } finally {
+      const held = this.#held;
+      this.#held = undefined;
+      for (const change of mergeChanges(held)) this.#emit(change);
+    }
   }
 
   get corpName(): string {
@@ -337,6 +359,7 @@ export class OrgStore {
       throw dingTalkError(60121, '找不到该用户: manager_userid');
     }
 
+    const before = diffFields(user);
     this.#unindex(user);
     user.name = name;
     const optional = (value: string | null | undefined, current: string | undefined): string | undefined =>
@@ -356,7 +379,16 @@ export class OrgStore {
     user.modifiedAt = this.#clock.now();
     if (placement) this.#place(user, placement, user.modifiedAt);
     this.#index(user);
-    this.#emit({ kind: 'user_modify_org', ids: [userid] });
+    this.#emit({ kind: 'user_modify_org', ids: [userid], diff: diffOf(before, diffFields(user)) });
+  }
+
+  /** The person activates DingTalk after being added (§4.3 `active`, §8.1 `user_active_org`); 60121 if unknown. */
+  activateUser(userid: string): void {
+    const user = this.#users.get(userid);
+    if (!user) throw dingTalkError(60121);
+    user.active = true;
+    user.modifiedAt = this.#clock.now();
+    this.#emit({ kind: 'user_active_org', ids: [userid] });
   }
 
   deleteUser(userid: string): void {
@@ -374,6 +406,10 @@ export class OrgStore {
   // -------------------------------------------------------------------------------------------------------------
 
   #emit(change: OrgChange): void {
+    if (this.#held) {
+      this.#held.push(change);
+      return;
+    }
     for (const listener of this.#listeners) {
       try {
         listener(change);
@@ -473,6 +509,46 @@ export class OrgStore {
 // ---------------------------------------------------------------------------------------------------------------
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Most ids in one merged change (§8.2 id arrays; DingTalk's own cap is UNCONFIRMED). */
+export const BATCH_IDS = 100;
+
+/** The profile keys of `diffInfo` (§8.2), named as DingTalk names them. */
+function diffFields(user: OrgUser): Record<string, string | number | null> {
+  return {
+    name: user.name,
+    managerUserid: user.managerUserid ?? null,
+    hiredDate: user.hiredDate ?? null,
+    telephone: user.telephone ?? null,
+    email: user.email ?? null,
+    jobNumber: user.jobNumber ?? null,
+    workPlace: user.workPlace ?? null,
+  };
+}
+
+function diffOf(before: Record<string, string | number | null>, after: Record<string, string | number | null>): UserDiff {
+  const diff: UserDiff = { prev: {}, curr: {} };
+  for (const [key, value] of Object.entries(after)) {
+    if (before[key] === value) continue;
+    diff.prev[key] = before[key] ?? null;
+    diff.curr[key] = value;
+  }
+  return diff;
+}
+
+/** Joins runs of same-kind changes without a diff, at most {@link BATCH_IDS} ids each. */
+function mergeChanges(changes: readonly OrgChange[]): OrgChange[] {
+  const merged: OrgChange[] = [];
+  for (const change of changes) {
+    const last = merged.at(-1);
+    if (last && last.kind === change.kind && !('diff' in change) && !('diff' in last) && last.ids.length + change.ids.length <= BATCH_IDS) {
+      (last.ids as (string | number)[]).push(...change.ids);
+    } else {
+      merged.push({ ...change, ids: [...change.ids] } as OrgChange);
+    }
+  }
+  return merged;
+}
 
 export function mobileKey(stateCode: string, mobile: string): string {
   return `${stateCode}-${mobile}`;

@@ -92,8 +92,17 @@ export interface OrgData {
 
 export const ROOT_DEPT_ID = 1;
 
-export type UserChangeKind = 'user_add_org' | 'user_modify_org' | 'user_leave_org';
+export type UserChangeKind = 'user_add_org' | 'user_modify_org' | 'user_leave_org' | 'user_active_org';
 export type DeptChangeKind = 'org_dept_create' | 'org_dept_modify' | 'org_dept_remove';
 
+/**
+ * What changed in one person's profile, for `user_modify_org`'s `diffInfo` (§8.2): only the keys seen in DingTalk's
+ * examples (managerUserid, hiredDate, name, telephone, email, jobNumber, workPlace), each only when it changed.
+ */
+export interface UserDiff {
+  prev: Record<string, string | number | null>;
+  curr: Record<string, string | number | null>;
+}
+
 /** One change of the address book, named after the DingTalk event it will become (§8.1). */
-export type OrgChange = { kind: UserChangeKind; ids: string[] } | { kind: DeptChangeKind; ids: number[] };
+export type OrgChange = { kind: UserChangeKind; ids: string[]; diff?: UserDiff } | { kind: DeptChangeKind; ids: number[] };

@@ -133,7 +133,7 @@ describe('user writes (§5.4–§5.6)', () => {
     expect(user).toMatchObject({ name: '改名', dept_id_list: [target], remark: '调岗', mobile: person.mobile });
     expect(user).not.toHaveProperty('title');
     expect(emulator.context.org.department(target)!.members).toContain(person);
-    expect(changes.at(-1)).toEqual({ kind: 'user_modify_org', ids: [person.userid] });
+    expect(changes.at(-1)).toMatchObject({ kind: 'user_modify_org', ids: [person.userid], diff: { curr: { name: '改名' } } });
     expect(await errcode('/topapi/v2/user/update', { userid: 'nobody', name: 'x' })).toBe(60121);
     expect(await errcode('/topapi/v2/user/update', { userid: person.userid, email: [...emulator.context.org.users()].find((u) => u.email && u !== person)!.email })).toBe(60106);
   });
