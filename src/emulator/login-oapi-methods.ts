@@ -33,14 +33,8 @@ export function loginOapiMethods(login: LoginState, clock: Clock): OapiMethod[] 
       params: codeParams,
       handle: ({ code }, context) => {
         const { user, deviceId } = consume(login, clock, code, context);
-        const result: Record<string, unknown> = {
-          userid: user.userid,
-          unionid: user.unionid,
-          name: user.name,
-          device_id: deviceId,
-          sys: user.admin,
-          sys_level: sysLevel(user),
-        };
+        // `associated_unionid` is only for people of linked organizations, which the emulator has none of.
+        const result = { userid: user.userid, unionid: user.unionid, name: user.name, device_id: deviceId, sys: user.admin, sys_level: sysLevel(user) };
         return { result };
       },
     }),
