@@ -9,6 +9,7 @@ export {
   type SnapshotMembership,
   type SnapshotUser,
 } from './address-book-crawl.ts';
+export { addressBookSourceOf } from './address-book-source.ts';
 export {
   evaluateExpression,
   expressionPaths,

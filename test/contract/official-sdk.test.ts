@@ -11,7 +11,8 @@ import { useEmulator } from '../support/emulator.ts';
 // The SDK is CommonJS without an `exports` map; require() gives the same module under Node and under vitest.
 const require = createRequire(import.meta.url);
 const $OpenApi = require('@alicloud/openapi-client') as typeof OpenApiModule;
-const $oauth = require('@alicloud/dingtalk/dist/oauth2_1_0/client.js') as typeof OAuthModule;
+// Under `nodenext` a type-only namespace import of CommonJS puts module.exports on `default`: that is what require() returns.
+const $oauth = require('@alicloud/dingtalk/dist/oauth2_1_0/client.js') as typeof OAuthModule.default;
 const OAuthClient = $oauth.default;
 
 const emulator = useEmulator({ seed: 'sdk', users: 50 });
