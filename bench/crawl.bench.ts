@@ -6,7 +6,7 @@
  */
 import { createDingTalkClient } from '../src/dingtalk/index.ts';
 import { addressBookSourceOf, crawlAddressBook } from '../src/sync/index.ts';
-import { startEmulatorProcess } from './emulator-process.ts';
+import { peakRssOf, startEmulatorProcess } from './emulator-process.ts';
 
 export interface CrawlBenchResult {
   users: number;
@@ -22,6 +22,8 @@ export interface CrawlBenchResult {
   callsOverMinimum: number;
   emulatorThrottled: number;
   peakRssBytes: number;
+  /** The emulator: spawn to ready (generating the org), and its peak RSS before the crawl. */
+  emulator: { readyMs: number; peakRssBytes: number };
   complete: boolean;
 }
 
@@ -33,6 +35,7 @@ interface EmulatedOrg {
 export async function runCrawlBench(users: number, qps = 20): Promise<CrawlBenchResult> {
   const emulator = await startEmulatorProcess({ users, qps, seed: `bench-${users}` });
   try {
+    const emulatorPeak = await peakRssOf(emulator.pid); // before /_emulator/org, whose dump is a test aid
     const org = (await (await fetch(`${emulator.url}/_emulator/org`)).json()) as EmulatedOrg;
     const direct = new Map<number, number>(org.departments.map((d) => [d.dept_id, 0]));
     for (const user of org.users) for (const m of user.depts) direct.set(m.dept_id, (direct.get(m.dept_id) ?? 0) + 1);
@@ -71,6 +74,7 @@ export async function runCrawlBench(users: number, qps = 20): Promise<CrawlBench
       callsOverMinimum: stats.total / minimum.total,
       emulatorThrottled: emulatorCalls.throttled,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      emulator: { readyMs: emulator.readyMs, peakRssBytes: emulatorPeak },
       complete: snapshot.complete,
     };
   } finally {

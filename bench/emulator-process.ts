@@ -3,6 +3,7 @@
  * emulator in its own process so that its work does not share an event loop with what is being measured.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +14,8 @@ export interface EmulatorProcess {
   appSecret: string;
   agentId: string;
   pid: number;
+  /** Milliseconds from spawning the process to its ready line (generation included). */
+  readyMs: number;
   close(): Promise<void>;
 }
 
@@ -22,16 +25,20 @@ export async function startEmulatorProcess(args: { users: number; qps?: number; 
   const argv = [bin, 'emulator', '--port', '0', '--users', String(args.users), '--seed', args.seed ?? 'bench'];
   if (args.qps !== undefined) argv.push('--qps', String(args.qps));
   if (args.depts !== undefined) argv.push('--depts', String(args.depts));
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const spawnedAt = performance.now();
+  // The emulator logs every request to stderr; a benchmark keeps only its ready line.
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the emulator exited with code ${String(code)} before it was ready`)));
   });
-  const info = JSON.parse(first) as Omit<EmulatorProcess, 'pid' | 'close'>;
+  const readyMs = performance.now() - spawnedAt;
+  const info = JSON.parse(first) as Omit<EmulatorProcess, 'pid' | 'close' | 'readyMs'>;
   return {
     ...info,
     pid: child.pid!,
+    readyMs,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -41,10 +48,9 @@ export async function startEmulatorProcess(args: { users: number; qps?: number; 
   };
 }
 
-/** Resident set size of a process in bytes, from /proc (Linux). */
-export async function rssOf(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
+/** Peak resident set size (VmHWM) of a process in bytes, from /proc (Linux). */
+export async function peakRssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
