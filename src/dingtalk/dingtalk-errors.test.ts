@@ -134,6 +134,14 @@ describe('api.dingtalk.com failures (§1.1, §6.2)', () => {
     expect(failureOf('api', 'v1.0/oauth2/accessToken', status, { code, message: 'm', requestid: 'r' }).code).toBe(expected);
   });
 
+  it('reads any invalidParameter answer to a login-code exchange as a bad code (§10.1, §13.8)', () => {
+    for (const code of ['invalidParameter.authCode.notFound', 'invalidParameter.authCode.expired', 'invalidParameter.refreshToken.expired']) {
+      expect(failureOf('api', 'v1.0/oauth2/userAccessToken', 400, { code, message: 'm', requestid: 'r' }).code).toBe('dingtalk.invalid_auth_code');
+    }
+    const credentials = failureOf('api', 'v1.0/oauth2/userAccessToken', 400, { code: 'invalidClientIdOrSecret', message: 'm' });
+    expect(credentials.code).toBe('dingtalk.invalid_credentials');
+  });
+
   it('hints at the trusted IP list for IpNotInWhiteList', () => {
     const error = failureOf('api', 'v1.0/contact/users/me', 403, { code: 'Forbidden.AccessDenied.IpNotInWhiteList' });
     expect(error.code).toBe('dingtalk.permission_denied');

@@ -325,7 +325,12 @@ export function errorFromApi(api: string, httpStatus: number, body: ApiFailure):
   const code = body.code;
   const lower = code?.toLowerCase();
   let meaning = lower === undefined ? undefined : apiMeanings.get(lower);
-  if (meaning === undefined && lower?.startsWith('invalidparameter') === true) meaning = 'dingtalk.invalid_parameter';
+  if (meaning === undefined && lower?.startsWith('invalidparameter') === true) {
+    // §10.1 step 3 / §13.8: DingTalk's codes for a bad, used or expired login code are unconfirmed. The exchange's
+    // only parameters besides the credentials (which have their own code) are the code or refresh token, so any
+    // invalidParameter… there means the person must sign in again, not that our request was malformed.
+    meaning = api === 'v1.0/oauth2/userAccessToken' ? 'dingtalk.invalid_auth_code' : 'dingtalk.invalid_parameter';
+  }
   if (meaning === undefined) meaning = meaningOfStatus(httpStatus);
   const details: DingTalkErrorDetails = { api, httpStatus };
   if (code !== undefined) details.errcode = code;
