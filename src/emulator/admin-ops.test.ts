@@ -134,6 +134,25 @@ describe('console operations emit the events DingTalk would (§8.1, §8.2)', () 
     expect(await events()).toEqual([]);
   });
 
+  it('never answers garbage on the event routes with a 500', async () => {
+    const token = await emulator.token();
+    const routes: [string, string][] = [
+      ['POST', '/_emulator/org/users'], ['PATCH', '/_emulator/org/users/x'], ['POST', '/_emulator/org/departures'],
+      ['POST', '/_emulator/org/departments'], ['PATCH', '/_emulator/org/departments/1'], ['PUT', `/_emulator/apps/${emulator.appKey}/events`],
+      ['DELETE', '/_emulator/events'], ['GET', '/_emulator/events?limit=x&type='], ['POST', `/call_back/register_call_back?access_token=${token}`],
+      ['POST', `/call_back/update_call_back?access_token=${token}`], ['GET', `/call_back/get_call_back_failed_result?access_token=${token}`],
+      ['POST', '/v1.0/gateway/connections/open'],
+    ];
+    const bodies = ['{', '[]', 'null', '"x"', '{"users":[null]}', '{"mode":"http","url":"http://[::1"}', '{"call_back_tag":"a,,b","url":{}}', '{"count":-1}', '{"clientId":[],"clientSecret":{}}', 'x=1&y'];
+    for (const [method, url] of routes) {
+      for (const body of bodies) {
+        const reply = await emulator.request(method, url, body, { 'content-type': body.startsWith('x=') ? 'application/x-www-form-urlencoded' : 'application/json' });
+        expect(reply.status, `${method} ${url} ${body}`).toBeLessThan(500);
+        expect(reply.text, `${method} ${url} ${body}`).not.toMatch(/\bat \S+ \(|node_modules/);
+      }
+    }
+  });
+
   it('forgets events on reset', async () => {
     await control('POST', '/org/users', { name: '甲' });
     await control('POST', '/reset', {});

@@ -17,6 +17,7 @@ import type { EmulatorContext } from './emulator-context.ts';
 import { organizationOf } from './emulator-reset.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { LoginState, loginOapiMethods, registerLoginRoutes } from './login-routes.ts';
+import { callbackMethods } from './callback-methods.ts';
 import { dingTalkError } from './dingtalk-error.ts';
 import { EventHub } from './event-hub.ts';
 import { registerEventRoutes } from './event-routes.ts';
@@ -136,7 +137,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     frameworkErrors: (error, request, reply) => answerError(error, request, reply),
   });
   registerBodyParser(app);
-  registerOapiRoutes(app, context, loginOapiMethods(context.login, clock));
+  registerOapiRoutes(app, context, [...loginOapiMethods(context.login, clock), ...callbackMethods(context.events)]);
   registerApiRoutes(app, context);
   registerControlRoutes(app, context);
   registerEventRoutes(app, context, input);

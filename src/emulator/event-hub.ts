@@ -1,7 +1,8 @@
 /**
  * Turns every change of the organization into the address-book event DingTalk would send (§8.1, §8.2) and hands it
  * to each receiver: an app's own subscription in its event mode (HTTP push with owner key = AppKey, or Stream), and
- * the enterprise-level `register_call_back` subscription (owner key = corpId, only its `call_back_tag`s) (§7.1, §7.3).
+ * the enterprise-level subscriptions of `register_call_back` (owner key = corpId, one per registering app, only its
+ * `call_back_tag`s) (§7.1, §7.3).
  *
  * Every app has an event mode, as in DingTalk's developer console: `none` (the default: nothing is pushed),
  * `http` (request URL, token, aes_key) or `stream`. All apps of the organization are internal apps and receive the
@@ -14,17 +15,19 @@
  */
 import type { Clock } from '../core/index.ts';
 import type { AppRegistry } from './app-registry.ts';
+import { CallbackFailedList } from './callback-failed-list.ts';
 import { EventLog, newDelivery, type Delivery } from './event-log.ts';
 import { newAddressBookEvent, type AddressBookEvent, type EventFormat } from './event-payload.ts';
+import type { PushOutcome } from './http-push-request.ts';
 import type { OrgStore } from './org-store.ts';
 import type { OrgChange } from './org-types.ts';
 
 /** Where and how one subscription's pushes go (§7.1). */
 export interface HttpSubscription {
-  /** `app:<appKey>` or `corp`. */
+  /** `app:<appKey>` (the app's own, console-style) or `corp:<appKey>` (`register_call_back` with that app's token). */
   readonly id: string;
   readonly kind: 'app' | 'corp';
-  /** The app it belongs to; for `corp`, the app whose token registered it. */
+  /** The app it belongs to, whose failed list gets its failures. */
   readonly appKey: string;
   /** §7.3: the AppKey for an app's own subscription, the corpId for `register_call_back`. */
   readonly ownerKey: string;
@@ -42,6 +45,8 @@ export type AppEventConfig =
   | { mode: 'http'; subscription: HttpSubscription };
 
 export interface HttpSink {
+  /** §7.5: sends `check_url` and checks the reply. */
+  checkUrl(subscription: HttpSubscription): Promise<PushOutcome>;
   push(subscription: HttpSubscription, event: AddressBookEvent, delivery: Delivery): void;
   /** Stops the retries of one subscription (it was replaced or deleted), or of all. */
   cancel(subscriptionId?: string): void;
@@ -55,12 +60,13 @@ export interface StreamSink {
 
 export class EventHub {
   readonly log = new EventLog();
+  readonly failed = new CallbackFailedList();
   readonly #clock: Clock;
   readonly #corpId: string;
   readonly #apps: AppRegistry;
   readonly #configs = new Map<string, AppEventConfig>();
   readonly #initial = new Map<string, AppEventConfig>();
-  #registration: HttpSubscription | undefined;
+  readonly #registrations = new Map<string, HttpSubscription>();
   #http: HttpSink | undefined;
   #stream: StreamSink | undefined;
   #closed = false;
@@ -98,24 +104,34 @@ export class EventHub {
     this.#configs.set(appKey, config);
   }
 
-  /** The enterprise-level subscription of `register_call_back` (§7.1), if any. */
-  get registration(): HttpSubscription | undefined {
-    return this.#registration;
+  /** §7.5 check_url through the HTTP sender; a failure when there is none (not attached yet). */
+  checkUrl(subscription: HttpSubscription): Promise<PushOutcome> {
+    return this.#http ? this.#http.checkUrl(subscription) : Promise.resolve({ ok: false, kind: 'transport', reason: 'HTTP push is not running' });
   }
 
-  set registration(subscription: HttpSubscription | undefined) {
-    this.#http?.cancel('corp');
-    this.#registration = subscription;
+  /**
+   * The enterprise-level subscription `register_call_back` made with this app's token (§7.1), if any. One per app:
+   * registering again is 71006 (the callback address already exists) whatever the token and aes_key.
+   */
+  registrationOf(appKey: string): HttpSubscription | undefined {
+    return this.#registrations.get(appKey);
   }
 
-  /** Back to the start: initial event modes, no registration, empty log, nothing waiting. */
+  setRegistration(appKey: string, subscription: HttpSubscription | undefined): void {
+    this.#http?.cancel(`corp:${appKey}`);
+    if (subscription) this.#registrations.set(appKey, subscription);
+    else this.#registrations.delete(appKey);
+  }
+
+  /** Back to the start: initial event modes, no registrations, empty log and failed list, nothing waiting. */
   reset(): void {
     this.#http?.cancel();
     this.#stream?.cancel();
     this.#configs.clear();
     for (const [appKey, config] of this.#initial) this.#configs.set(appKey, config);
-    this.#registration = undefined;
+    this.#registrations.clear();
     this.log.clear();
+    this.failed.clear();
   }
 
   /** No event is emitted after this (the emulator is closing). */
@@ -141,8 +157,8 @@ export class EventHub {
         this.#stream.deliver(app.appKey, event, delivery);
       }
     }
-    const registration = this.#registration;
-    if (registration && this.#http && accepts(registration.eventTypes)) {
+    for (const registration of this.#registrations.values()) {
+      if (!this.#http || !accepts(registration.eventTypes)) continue;
       const delivery = newDelivery(`http:${registration.id}`, 'http', registration.appKey, now);
       entry.deliveries.push(delivery);
       this.#http.push(registration, event, delivery);

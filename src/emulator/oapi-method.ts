@@ -31,7 +31,8 @@ export interface MethodContext {
 export interface OapiMethod {
   api: string;
   permission: Permission | undefined;
-  run(raw: Record<string, unknown>, context: MethodContext): OapiBody;
+  /** May be async: `call_back/register_call_back` waits for its check_url push (§7.5). */
+  run(raw: Record<string, unknown>, context: MethodContext): OapiBody | Promise<OapiBody>;
 }
 
 export function oapiMethod<S extends z.ZodType>(spec: {
@@ -39,7 +40,7 @@ export function oapiMethod<S extends z.ZodType>(spec: {
   permission?: Permission;
   params: S;
   codes?: ParamCodes;
-  handle(input: z.output<S>, context: MethodContext): OapiBody;
+  handle(input: z.output<S>, context: MethodContext): OapiBody | Promise<OapiBody>;
 }): OapiMethod {
   return {
     api: spec.api,
