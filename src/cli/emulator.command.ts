@@ -26,6 +26,7 @@ function parser<T>(schema: z.ZodType<T>, expected: string): (value: string) => T
 const wholeNumber = (min: number, max: number) =>
   parser(z.string().regex(/^\d+$/).transform(Number).pipe(z.int().min(min).max(max)), `a whole number from ${min} to ${max}`);
 const token = parser(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/), 'letters, digits, _ or - (1 to 128 characters)');
+const milliseconds = wholeNumber(0, 86_400_000);
 
 /** What commander hands the action: the options of startEmulator that have a flag, port and host defaulted. */
 type EmulatorFlags = Omit<EmulatorOptions, 'clock' | 'logger'> & { port: number; host: string };
@@ -44,6 +45,15 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--app-key <key>', 'AppKey of the first app (default derived from the seed)', token)
     .option('--app-secret <secret>', 'AppSecret of the first app (default derived from the seed)', token)
     .option('--agent-id <id>', 'AgentId of the first app (default derived from the seed)', parser(z.string().regex(/^\d{1,20}$/), 'digits'))
+    .option('--event-mode <mode>', 'event mode of the first app: none, http or stream (default none, or http with --callback-url)', parser(z.enum(['none', 'http', 'stream']), 'none, http or stream'))
+    .option('--callback-url <url>', 'HTTP push URL of the first app (owner key = AppKey); needs --callback-token and --callback-aes-key', parser(z.url({ protocol: /^https?$/ }), 'an http or https URL'))
+    .option('--callback-token <token>', 'HTTP push token: 3 to 32 letters or digits', parser(z.string().regex(/^[A-Za-z0-9]{3,32}$/), '3 to 32 letters or digits'))
+    .option('--callback-aes-key <key>', 'HTTP push EncodingAESKey: 43 letters or digits', parser(z.string().regex(/^[A-Za-z0-9]{43}$/), '43 letters or digits'))
+    .option('--push-delay-scale <x>', 'multiplies event retry, re-push, ping and disconnect delays, e.g. 0.01 (default 1)', parser(z.string().regex(/^\d+(\.\d+)?$/).transform(Number).pipe(z.number().max(100)), 'a number from 0 to 100'))
+    .option('--push-timeout-ms <n>', 'how long an HTTP push waits for the reply (default 1500)', wholeNumber(1, 60_000))
+    .option('--stream-ping-interval-ms <n>', 'Stream ping period before scaling; 0 = none (default 30000)', milliseconds)
+    .option('--stream-disconnect-interval-ms <n>', 'Stream disconnect period per connection before scaling; 0 = never (default 3600000)', milliseconds)
+    .option('--stream-ack-timeout-ms <n>', 'Stream re-push when not ACKed within this, before scaling (default 60000)', wholeNumber(1, 86_400_000))
     .action(async (flags: EmulatorFlags) => runEmulator(flags));
 }
 

@@ -94,6 +94,12 @@ export function registerEventControlRoutes(app: FastifyInstance, context: Emulat
     return appEventsJson(context, appKey);
   });
 
+  app.post('/_emulator/apps/:appKey/stream/disconnect', (request) => {
+    const { appKey } = appOf(context, request);
+    parseBody(request, z.object({}).strict());
+    return { appKey, disconnected: context.events.disconnectStream(appKey) };
+  });
+
   app.delete('/_emulator/events', (request) => {
     parseBody(request, z.object({}).strict());
     context.events.log.clear();
@@ -101,7 +107,10 @@ export function registerEventControlRoutes(app: FastifyInstance, context: Emulat
   });
 }
 
-/** An app's event mode, its `register_call_back` registration and how many failed events wait (secrets included). */
+/**
+ * An app's event mode, its live Stream connections, its `register_call_back` registration and how many failed
+ * events wait (secrets included).
+ */
 function appEventsJson(context: EmulatorContext, appKey: string): Record<string, unknown> {
   const config = context.events.configOf(appKey);
   const types = (set: ReadonlySet<string> | undefined) => (set ? { eventTypes: [...set] } : {});
@@ -113,6 +122,7 @@ function appEventsJson(context: EmulatorContext, appKey: string): Record<string,
       ? { url: config.subscription.url, token: config.subscription.token, aesKey: config.subscription.aesKey, format: config.subscription.format, ...types(config.subscription.eventTypes) }
       : {}),
     ...(config.mode === 'stream' ? types(config.eventTypes) : {}),
+    connections: context.events.streamConnections(appKey),
     ...(registration
       ? { registration: { url: registration.url, token: registration.token, aesKey: registration.aesKey, callBackTag: [...(registration.eventTypes ?? [])] } }
       : {}),

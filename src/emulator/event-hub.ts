@@ -56,6 +56,9 @@ export interface StreamSink {
   deliver(appKey: string, event: AddressBookEvent, delivery: Delivery): void;
   /** Drops what waits for delivery (reset). */
   cancel(): void;
+  connectionCount(appKey: string): number;
+  /** Sends SYSTEM `disconnect` to the app's connections now (§9.3); returns how many. */
+  disconnectAll(appKey: string): number;
 }
 
 export class EventHub {
@@ -107,6 +110,15 @@ export class EventHub {
   /** §7.5 check_url through the HTTP sender; a failure when there is none (not attached yet). */
   checkUrl(subscription: HttpSubscription): Promise<PushOutcome> {
     return this.#http ? this.#http.checkUrl(subscription) : Promise.resolve({ ok: false, kind: 'transport', reason: 'HTTP push is not running' });
+  }
+
+  /** Live Stream connections of the app. */
+  streamConnections(appKey: string): number {
+    return this.#stream?.connectionCount(appKey) ?? 0;
+  }
+
+  disconnectStream(appKey: string): number {
+    return this.#stream?.disconnectAll(appKey) ?? 0;
   }
 
   /**

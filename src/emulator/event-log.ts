@@ -73,3 +73,10 @@ export class EventLog {
 export function newDelivery(target: string, mode: 'http' | 'stream', appKey: string, now: number): Delivery {
   return { target, mode, appKey, status: 'pending', attempts: 0, lastError: undefined, updatedAt: now };
 }
+
+/** Moves a delivery to `status`, keeping the last error when none is given. */
+export function settleDelivery(delivery: Delivery, status: DeliveryStatus, error: string | undefined, now: number): void {
+  delivery.status = status;
+  if (error !== undefined) delivery.lastError = error;
+  delivery.updatedAt = now;
+}

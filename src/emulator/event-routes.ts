@@ -1,6 +1,7 @@
 /**
  * Everything about events on one emulator, registered on its Fastify server in one call: the console operations
- * and event control routes, and the senders (HTTP push) that listen to the organization's changes. The legacy
+ * and event control routes, the Stream gateway and WebSocket, and the senders (HTTP push, Stream) that listen to the
+ * organization's changes. The legacy
  * `call_back/*` oapi methods are in callback-methods.ts, registered with the other oapi methods. Closing the server stops
  * every push, timer and connection (a `preClose` hook, before Fastify waits for open sockets).
  */
@@ -11,12 +12,19 @@ import { appSubscription, registerEventControlRoutes } from './event-control-rou
 import { eventSettingsOf, type EventOptions, type EventSettings } from './event-settings.ts';
 import { EventTimers } from './event-timers.ts';
 import { HttpPusher } from './http-push.ts';
+import { createRandom } from './seeded-random.ts';
+import { StreamHub } from './stream-connections.ts';
+import { registerStreamGateway, TicketBook } from './stream-gateway.ts';
 
 export function registerEventRoutes(app: FastifyInstance, context: EmulatorContext, options: EventOptions): EventSettings {
   const settings = eventSettingsOf(options);
   const timers = new EventTimers(settings.pushDelayScale);
   const http = new HttpPusher({ clock: context.clock, timers, settings, failed: context.events.failed });
-  context.events.attach({ http });
+  const tickets = new TicketBook(context.clock, settings.ticketTtlMs);
+  const stream = new StreamHub({ clock: context.clock, timers, settings, tickets, random: createRandom(context.settings.seed).fork('stream') });
+  context.events.attach({ http, stream });
+  // §9.1: the WebSocket shares the HTTP server; the ticket is checked at the upgrade.
+  app.server.on('upgrade', (request, socket, head) => stream.handleUpgrade(request, socket, head));
   const { appKey } = context.apps.primary;
   const { callbackUrl: url, callbackToken: token, callbackAesKey: aesKey } = options;
   // Flags set the subscription without check_url: the receiver commonly starts after the emulator.
@@ -27,9 +35,11 @@ export function registerEventRoutes(app: FastifyInstance, context: EmulatorConte
   }
   registerAdminOpsRoutes(app, context);
   registerEventControlRoutes(app, context);
+  registerStreamGateway(app, context, tickets);
   app.addHook('preClose', (done) => {
     context.events.close();
     http.close();
+    stream.close();
     timers.close();
     done();
   });

@@ -16,7 +16,7 @@
 import type { Clock } from '../core/index.ts';
 import type { CallbackFailedList } from './callback-failed-list.ts';
 import type { HttpSink, HttpSubscription } from './event-hub.ts';
-import type { Delivery } from './event-log.ts';
+import { settleDelivery, type Delivery } from './event-log.ts';
 import { httpPlaintext, type AddressBookEvent } from './event-payload.ts';
 import type { EventSettings } from './event-settings.ts';
 import type { EventTimers } from './event-timers.ts';
@@ -83,9 +83,9 @@ export class HttpPusher implements HttpSink {
       for (const controller of queue.inFlight) controller.abort();
       for (const [cancelRetry, job] of queue.retries) {
         cancelRetry();
-        settle(job.delivery, 'dropped', DROPPED, this.#clock.now());
+        settleDelivery(job.delivery, 'dropped', DROPPED, this.#clock.now());
       }
-      for (const job of queue.waiting) settle(job.delivery, 'dropped', DROPPED, this.#clock.now());
+      for (const job of queue.waiting) settleDelivery(job.delivery, 'dropped', DROPPED, this.#clock.now());
       queue.waiting = [];
       this.#queues.delete(id);
     }
@@ -126,21 +126,21 @@ export class HttpPusher implements HttpSink {
     }
     const now = this.#clock.now();
     if (queue.cancelled) {
-      settle(job.delivery, 'dropped', DROPPED, now);
+      settleDelivery(job.delivery, 'dropped', DROPPED, now);
       return;
     }
     if (outcome.ok) {
-      settle(job.delivery, 'delivered', undefined, now);
+      settleDelivery(job.delivery, 'delivered', undefined, now);
       return;
     }
     // §7.5: retry 1 after 10 s, retry 2 after another 30 s, then the failed list.
     const delay = this.#settings.retryDelaysMs[job.delivery.attempts - 1];
     if (delay === undefined) {
-      settle(job.delivery, 'failed', outcome.reason, now);
+      settleDelivery(job.delivery, 'failed', outcome.reason, now);
       this.#failed.add(subscription.appKey, job.event);
       return;
     }
-    settle(job.delivery, 'retrying', outcome.reason, now);
+    settleDelivery(job.delivery, 'retrying', outcome.reason, now);
     const cancelRetry = this.#timers.after(delay, () => {
       queue.retries.delete(cancelRetry);
       if (queue.cancelled) return;
@@ -153,8 +153,3 @@ export class HttpPusher implements HttpSink {
 
 const DROPPED = 'the subscription was changed or removed, or the emulator closed';
 
-function settle(delivery: Delivery, status: Delivery['status'], error: string | undefined, now: number): void {
-  delivery.status = status;
-  if (error !== undefined) delivery.lastError = error;
-  delivery.updatedAt = now;
-}
