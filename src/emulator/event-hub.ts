@@ -54,8 +54,8 @@ export interface HttpSink {
 
 export interface StreamSink {
   deliver(appKey: string, event: AddressBookEvent, delivery: Delivery): void;
-  /** Drops what waits for delivery (reset). */
-  cancel(): void;
+  /** Drops what waits for delivery, of one app or of all (mode change, reset). */
+  cancel(appKey?: string): void;
   connectionCount(appKey: string): number;
   /** Sends SYSTEM `disconnect` to the app's connections now (§9.3); returns how many. */
   disconnectAll(appKey: string): number;
@@ -97,7 +97,9 @@ export class EventHub {
 
   /** Sets the app's event mode; an HTTP subscription must have passed its check_url already (§7.5). */
   configure(appKey: string, config: AppEventConfig): void {
+    // What the old mode still had to send is dropped (DingTalk's behaviour here is UNCONFIRMED).
     this.#http?.cancel(`app:${appKey}`);
+    if (config.mode !== 'stream') this.#stream?.cancel(appKey);
     this.#configs.set(appKey, config);
   }
 

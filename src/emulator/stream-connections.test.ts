@@ -132,6 +132,19 @@ describe('Stream gateway and connections (§9.1–§9.3)', () => {
     expect((await deliveries())[0]).toMatchObject({ status: 'dropped', attempts: 6, lastError: expect.stringContaining('after 6 pushes') });
   });
 
+  it('forgets an event answered LATER when the app leaves Stream mode', async () => {
+    const { ws, frames } = await connect(await open());
+    await post('/_emulator/org/departments', { name: '稍后又改' });
+    await until(() => events(frames).length === 1, 'the event');
+    ack(ws, events(frames)[0]!, { status: 'LATER' });
+    await until(async () => (await deliveries())[0]?.status === 'later', 'LATER recorded');
+    const response = await fetch(`${emulator.url}/_emulator/apps/${emulator.appKey}/events`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"mode":"none"}' });
+    expect(response.status).toBe(200);
+    expect((await deliveries())[0]).toMatchObject({ status: 'dropped' });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(events(frames)).toHaveLength(1);
+  });
+
   it('pings with an opaque to echo and closes a connection that does not answer', async () => {
     const silent = await connect(await open(), { echoPings: false });
     const polite = await connect(await open());

@@ -88,6 +88,8 @@ export class StreamHub implements StreamSink {
   readonly #connections = new Map<string, Connection[]>();
   readonly #held = new Map<string, Job[]>();
   readonly #inFlight = new Map<string, Job>();
+  /** Every job not yet settled: sent, held, or waiting to be pushed again. */
+  readonly #jobs = new Set<Job>();
   #closed = false;
 
   constructor(deps: { clock: Clock; timers: EventTimers; settings: EventSettings; tickets: TicketBook; random: Random }) {
@@ -116,7 +118,9 @@ export class StreamHub implements StreamSink {
 
   deliver(appKey: string, event: AddressBookEvent, delivery: Delivery): void {
     if (this.#closed) return;
-    this.#send({ appKey, event, delivery, messageId: undefined, connection: undefined, cancelTimer: undefined, done: false });
+    const job: Job = { appKey, event, delivery, messageId: undefined, connection: undefined, cancelTimer: undefined, done: false };
+    this.#jobs.add(job);
+    this.#send(job);
   }
 
   /** Live connections of an app (control API). */
@@ -131,12 +135,11 @@ export class StreamHub implements StreamSink {
     return connections.length;
   }
 
-  /** Drops every event waiting or un-ACKed (a reset); connections stay. */
-  cancel(): void {
-    for (const jobs of this.#held.values()) for (const job of jobs) this.#finish(job, 'dropped', 'reset');
-    this.#held.clear();
-    for (const job of this.#inFlight.values()) this.#finish(job, 'dropped', 'reset');
-    this.#inFlight.clear();
+  /** Drops every event of the app (or of all) still waiting, un-ACKed or due again (reset, mode change); connections stay. */
+  cancel(appKey?: string): void {
+    for (const job of [...this.#jobs]) {
+      if (appKey === undefined || job.appKey === appKey) this.#finish(job, 'dropped', 'the event mode changed or the emulator was reset');
+    }
   }
 
   /** Closes every connection and stops every timer. */
@@ -234,11 +237,7 @@ export class StreamHub implements StreamSink {
       this.#finish(oldest, 'dropped', `more than ${this.#settings.streamHoldLimit} events waited for a Stream connection`);
     }
     settleDelivery(job.delivery, 'pending', 'no Stream connection', this.#clock.now());
-    job.cancelTimer = this.#timers.after(this.#settings.streamHoldMs, () => {
-      const list = this.#held.get(job.appKey) ?? [];
-      list.splice(list.indexOf(job), 1);
-      this.#finish(job, 'dropped', 'no Stream connection came in time');
-    });
+    job.cancelTimer = this.#timers.after(this.#settings.streamHoldMs, () => this.#finish(job, 'dropped', 'no Stream connection came in time'));
   }
 
   #onFrame(connection: Connection, raw: RawData): void {
@@ -318,6 +317,11 @@ export class StreamHub implements StreamSink {
   #finish(job: Job, status: DeliveryStatus, error: string | undefined): void {
     job.done = true;
     job.cancelTimer?.();
+    this.#jobs.delete(job);
+    if (job.messageId !== undefined && this.#inFlight.get(job.messageId) === job) this.#inFlight.delete(job.messageId);
+    const held = this.#held.get(job.appKey);
+    const at = held ? held.indexOf(job) : -1;
+    if (held && at >= 0) held.splice(at, 1);
     settleDelivery(job.delivery, status, error, this.#clock.now());
   }
 }
