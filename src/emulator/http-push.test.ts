@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callbackSignature, decryptCallback, encryptCallback } from './callback-crypto.ts';
 import { startEmulator, type RunningEmulator } from './emulator-server.ts';
+import { emulatorControl } from '../../test/support/emulator.ts';
 
 const TOKEN = 'tok123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -42,14 +43,8 @@ afterEach(async () => {
   await new Promise((resolve) => receiver?.server.close(resolve) ?? resolve(undefined));
 });
 
-async function control(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${emulator!.url}/_emulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
+const control = (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> =>
+  emulatorControl(emulator!.url)<Record<string, unknown>>(method, path, body);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -12,6 +12,23 @@ export interface EmulatorHandle extends RunningEmulator {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
+/**
+ * A caller of an emulator's control API (`/_emulator/...`): parses the JSON answer and throws on any refusal, so a
+ * test never goes on from a control call that did not happen.
+ */
+export function emulatorControl(baseUrl: string): EmulatorHandle['control'] {
+  return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${baseUrl}/_emulator${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`control ${method} ${path} → ${response.status} ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  };
+}
+
 /** Registers beforeAll/afterAll hooks; the returned object is filled in before the first test runs. */
 export function useEmulator(options: EmulatorOptions = {}): EmulatorHandle {
   const handle = {} as EmulatorHandle;
@@ -20,16 +37,7 @@ export function useEmulator(options: EmulatorOptions = {}): EmulatorHandle {
     running = await startEmulator({ port: 0, seed: 'contract', users: 600, ...options });
     Object.assign(handle, running, {
       fetch: (path: string, init?: RequestInit) => fetch(`${running!.url}${path}`, init),
-      control: async (method: string, path: string, body?: unknown) => {
-        const response = await fetch(`${running!.url}/_emulator${path}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        if (!response.ok) throw new Error(`control ${method} ${path} → ${response.status} ${text}`);
-        return (text === '' ? undefined : JSON.parse(text)) as unknown;
-      },
+      control: emulatorControl(running.url),
     });
   });
   afterAll(async () => {
