@@ -7,12 +7,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../core/index.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { registerEmulatorCommand } from './emulator.command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('dingbridge')
     .description('Bind DingTalk (钉钉) organizations to your own identity platform.')
-    .version(packageVersion(), '-v, --version')
+    .version(packageJson.version, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerEmulatorCommand(program);
@@ -39,8 +40,4 @@ export async function main(argv: string[]): Promise<number> {
     console.error('dingbridge: unexpected error:', error);
     return 70;
   }
-}
-
-function packageVersion(): string {
-  return process.env.npm_package_version ?? '0.1.0';
 }
