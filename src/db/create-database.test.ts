@@ -8,6 +8,8 @@ import { isAppError } from '../core/index.ts';
 import { describeEachDatabase } from '../../test/support/test-database.ts';
 import { createDatabase, json, migrateToLatest, PGLITE_DIR, translatePostgresError } from './index.ts';
 
+const ALL_MIGRATIONS = ['2026-11-24T0001-directory', '2026-11-24T0002-sync-runs-and-admin'];
+
 async function appErrorOf(promise: Promise<unknown>) {
   try {
     await promise;
@@ -172,9 +174,9 @@ describe('migrations on PGlite', () => {
     const database = await createDatabase({ memory: true });
     try {
       const results = await Promise.all([migrateToLatest(database.db), migrateToLatest(database.db)]);
-      expect(results.flat()).toEqual(['2026-11-24T0001-directory']);
+      expect(results.flat()).toEqual(ALL_MIGRATIONS);
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(database.db);
-      expect(rows[0]!.n).toBe(1);
+      expect(rows[0]!.n).toBe(ALL_MIGRATIONS.length);
     } finally {
       await database.close();
     }

@@ -79,8 +79,19 @@ export async function createDatabase(
   return openPglite(undefined, source.from);
 }
 
+/**
+ * bigint (int8) columns and `count(*)` read as JS numbers on both drivers (pg gives strings, PGlite its own choice by
+ * default). Every int8 the application stores is below 2^53 or an order value where the rounding is harmless.
+ */
+const INT8_OID = 20;
+function postgresTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === INT8_OID) return Number;
+  const parse: (value: string) => unknown = format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  return parse;
+}
+
 async function openPostgres(url: string, poolSize = 10, options: CreateDatabaseOptions): Promise<PostgresHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: { getTypeParser: postgresTypeParser as typeof pg.types.getTypeParser } });
   pool.on('error', options.onPoolError ?? (() => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await ping(db, async () => db.destroy());
@@ -95,7 +106,7 @@ async function openPglite(dir: string | undefined, from?: Blob): Promise<PgliteH
   }
   let pglite: PGlite;
   try {
-    pglite = new PGlite(dir, from ? { loadDataDir: from } : {});
+    pglite = new PGlite(dir, { parsers: { [INT8_OID]: Number }, ...(from ? { loadDataDir: from } : {}) });
     await pglite.waitReady;
   } catch (error) {
     lock?.release();

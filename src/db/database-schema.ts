@@ -30,6 +30,7 @@ export interface UnitTable {
   name: string;
   /** The binding whose sync manages this unit; null for a unit created locally. */
   binding_id: string | null;
+  /** bigint, read as a number (see `createDatabase`'s int8 parser). */
   sort_order: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -53,11 +54,14 @@ export interface AccountTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   disabled_at: NullableTimestamp;
+  /** Who disabled the account: `sync` (a leaver; re-enabled on re-hire) or `admin`; null exactly when enabled. */
+  disabled_by: ColumnType<'sync' | 'admin' | null, 'sync' | 'admin' | null | undefined, 'sync' | 'admin' | null>;
 }
 
 export interface MembershipTable {
   account_id: string;
   unit_id: string;
+  /** bigint (DingTalk orders are 64-bit), read as a number. */
   sort_order: Generated<number>;
   is_leader: Generated<boolean>;
   /** At most one main membership per account (a partial unique index). */
@@ -123,10 +127,19 @@ export interface SyncRunTable {
   api_calls: JsonWithDefault<JsonObject>;
   plan: NullableJson<JsonValue>;
   error: NullableJson<JsonValue>;
+  /** The step running now, or the one a failed run failed in. */
+  step: ColumnType<SyncRunStep | null, SyncRunStep | null | undefined, SyncRunStep | null>;
+  /** The guard's verdict `{verdict, reasons}`. */
+  guard: NullableJson<JsonValue>;
   started_at: NullableTimestamp;
   ended_at: NullableTimestamp;
+  /** When an administrator approved or rejected a held run. */
+  decided_at: NullableTimestamp;
   created_at: CreatedAt;
 }
+
+export const SYNC_RUN_STEPS = ['crawl', 'load', 'plan', 'guard', 'apply'] as const;
+export type SyncRunStep = (typeof SYNC_RUN_STEPS)[number];
 
 export const SYNC_OP_STATUSES = ['planned', 'applied', 'failed', 'skipped'] as const;
 export type SyncOpStatus = (typeof SYNC_OP_STATUSES)[number];
@@ -148,8 +161,19 @@ export interface SyncOpTable {
   after: NullableJson<JsonValue>;
 }
 
+/** A bearer token of the admin API; only its SHA-256 (hex) is stored. */
+export interface AdminTokenTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
 /** The application's tables, for `Kysely<Database>`. */
 export interface Database {
+  admin_tokens: AdminTokenTable;
   units: UnitTable;
   accounts: AccountTable;
   memberships: MembershipTable;
@@ -177,6 +201,7 @@ export type NewSyncRun = Insertable<SyncRunTable>;
 export type SyncRunUpdate = Updateable<SyncRunTable>;
 export type SyncOp = Selectable<SyncOpTable>;
 export type NewSyncOp = Insertable<SyncOpTable>;
+export type AdminToken = Selectable<AdminTokenTable>;
 
 /**
  * A value as jsonb column input: JSON text, which both drivers pass through unchanged.

@@ -7,6 +7,8 @@ import {
 } from '../../test/support/test-database.ts';
 import { createDatabase, dumpSchema, migrateToLatest } from './index.ts';
 
+const ALL_MIGRATIONS = ['2026-11-24T0001-directory', '2026-11-24T0002-sync-runs-and-admin'];
+
 const onPostgres = testDatabaseKinds.includes('postgres');
 
 describe('the migrations', () => {
@@ -34,10 +36,10 @@ describe('the migrations', () => {
     try {
       const applied = await Promise.all(handles.map((handle) => migrateToLatest(handle.db)));
       // One pool applied everything while holding the advisory lock; the others found nothing left to do.
-      expect(applied.flat()).toEqual(['2026-11-24T0001-directory']);
+      expect(applied.flat()).toEqual(ALL_MIGRATIONS);
       const count = sql<{ n: number }>`select count(*)::int as n from kysely_migration`;
       const { rows } = await count.execute(handles[0]!.db);
-      expect(rows[0]!.n).toBe(1);
+      expect(rows[0]!.n).toBe(ALL_MIGRATIONS.length);
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));
       await scratch.drop();

@@ -1,0 +1,14 @@
+/**
+ * What Dingbridge offers an administrator, as one interface with two implementations: the services themselves
+ * (built by `src/app.ts` over the database) and the admin API client (`src/cli/`), which reaches a running
+ * server over HTTP. The CLI takes either, so every command works with or without a server.
+ */
+import type { BindingsService } from './bindings/binding-contract.ts';
+import type { DirectoryService } from './directory/directory-contract.ts';
+import type { RunsService } from './sync/sync-run-contract.ts';
+
+export interface DingbridgeApi {
+  bindings: BindingsService;
+  runs: RunsService;
+  directory: DirectoryService;
+}
