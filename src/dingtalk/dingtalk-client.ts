@@ -4,6 +4,7 @@
  */
 import { systemClock, type Clock } from '../core/index.ts';
 import { createCallStats, type CallInfo, type DingTalkCallStats } from './call-stats.ts';
+import { createCorpVerifier, type CorpVerdict } from './corp-token.ts';
 import { createDepartmentsApi, type DepartmentsApi } from './departments-api.ts';
 import { createTransport, type BaseUrls, type CallOptions, type Transport } from './dingtalk-transport.ts';
 import { createOauthApi, type OauthApi } from './oauth-api.ts';
@@ -58,6 +59,14 @@ export interface DingTalkClient {
    * const { auth_org_scopes } = await client.auth.scopes(); // authed_dept: [1] = whole org
    */
     scopes(options?: CallOptions): Promise<AuthScopes>;
+    /**
+     * Whether the organization `corpId` installed this app, through `POST v1.0/oauth2/{corpId}/token` (§1.3).
+     * DingTalk answers `invalid.client` both for a foreign corpId and for bad credentials, so check the credentials
+     * first (any other call does). Other failures (network, throttles that outlast retries) throw.
+     * @example
+     * if ((await client.auth.verifyCorp(corpId)) === 'mismatch') throw wrongCorpId(corpId);
+     */
+    verifyCorp(corpId: string, options?: CallOptions): Promise<CorpVerdict>;
   };
   oauth: OauthApi;
   /** Counters of every HTTP attempt since creation or the last `resetStats()`. */
@@ -110,6 +119,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         });
         return scopes;
       },
+      verifyCorp: createCorpVerifier(call, credentials),
     },
     oauth: createOauthApi(call, baseUrls, credentials),
     stats: () => stats.snapshot(),

@@ -14,6 +14,7 @@ export {
 } from './dingtalk-client.ts';
 export type { DepartmentsApi, DepartmentCreateInput, DepartmentUpdateInput, Language } from './departments-api.ts';
 export type { UsersApi, UserCreateInput, UserUpdateInput, UserListQuery, UserOrderField } from './users-api.ts';
+export type { CorpVerdict } from './corp-token.ts';
 export type { OauthApi, AuthorizeUrlInput, UserTokenGrant } from './oauth-api.ts';
 export type { BaseUrls, CallOptions } from './dingtalk-transport.ts';
 export type { CallInfo, CallOutcome, DingTalkCallStats } from './call-stats.ts';
