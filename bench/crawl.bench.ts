@@ -7,6 +7,7 @@
 import { createDingTalkClient } from '../src/dingtalk/index.ts';
 import { addressBookSourceOf, crawlAddressBook } from '../src/sync/index.ts';
 import { peakRssOf, startEmulatorProcess } from './emulator-process.ts';
+import { boundSecondsOf, minimumCallsOf } from './minimum-calls.ts';
 
 export interface CrawlBenchResult {
   users: number;
@@ -27,21 +28,11 @@ export interface CrawlBenchResult {
   complete: boolean;
 }
 
-interface EmulatedOrg {
-  departments: { dept_id: number }[];
-  users: { userid: string; depts: { dept_id: number }[] }[];
-}
-
 export async function runCrawlBench(users: number, qps = 20): Promise<CrawlBenchResult> {
   const emulator = await startEmulatorProcess({ users, qps, seed: `bench-${users}` });
   try {
     const emulatorPeak = await peakRssOf(emulator.pid); // before /_emulator/org, whose dump is a test aid
-    const org = (await (await fetch(`${emulator.url}/_emulator/org`)).json()) as EmulatedOrg;
-    const direct = new Map<number, number>(org.departments.map((d) => [d.dept_id, 0]));
-    for (const user of org.users) for (const m of user.depts) direct.set(m.dept_id, (direct.get(m.dept_id) ?? 0) + 1);
-    const minimum = { listsub: direct.size, userList: 0, token: 1, total: 0 };
-    for (const members of direct.values()) minimum.userList += Math.max(1, Math.ceil(members / 100));
-    minimum.total = minimum.listsub + minimum.userList + minimum.token;
+    const { users: userCount, departments, ...minimum } = await minimumCallsOf(emulator.url);
     await fetch(`${emulator.url}/_emulator/calls`, { method: 'DELETE' });
 
     const client = createDingTalkClient({
@@ -55,16 +46,13 @@ export async function runCrawlBench(users: number, qps = 20): Promise<CrawlBench
     const stats = client.stats();
     const emulatorCalls = (await (await fetch(`${emulator.url}/_emulator/calls`)).json()) as { throttled: number };
 
-    const perApi = Object.entries(stats.byApi).filter(([api]) => !api.includes('oauth2') && api !== 'gettoken');
-    const boundSeconds = Math.max(...perApi.map(([, n]) => n)) / qps;
-    if (snapshot.users.size !== org.users.length || snapshot.departments.size !== org.departments.length) {
-      throw new Error(
-        `crawl incomplete: ${snapshot.users.size}/${org.users.length} users, ${snapshot.departments.size}/${org.departments.length} departments`,
-      );
+    const boundSeconds = boundSecondsOf(stats.byApi, qps);
+    if (snapshot.users.size !== userCount || snapshot.departments.size !== departments) {
+      throw new Error(`crawl incomplete: ${snapshot.users.size}/${userCount} users, ${snapshot.departments.size}/${departments} departments`);
     }
     return {
-      users: org.users.length,
-      departments: org.departments.length,
+      users: userCount,
+      departments,
       qps,
       calls: { total: stats.total, byApi: stats.byApi, throttled: stats.throttled, retries: stats.retries },
       minimum,
