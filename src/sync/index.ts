@@ -103,3 +103,6 @@ export {
   type GuardReason,
   type GuardVerdict,
 } from './sync-guard.ts';
+export { applyPlan, type ApplyOptions, type ApplyProgress, type ApplyResult } from './apply-plan.ts';
+export { planOpRecord, recordPlannedOps, type OpTargetKind, type PlanOpRecord } from './plan-op-record.ts';
+export { loadDirectoryView } from './load-directory-view.ts';

@@ -1,0 +1,2 @@
+export { createDirectory, type Directory, type UnitCreateInput } from './create-directory.ts';
+export * from './directory-contract.ts';

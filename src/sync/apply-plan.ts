@@ -1,0 +1,519 @@
+/**
+ * The apply step: writes a plan's operations to the directory and a result per operation to `sync_ops`.
+ *
+ * Batches of `batchSize` operations, one transaction each, with the batch's results written in that same
+ * transaction (a crash never leaves writes without their results). A batch first runs optimistically, with the
+ * bulky kinds (`account.create`, `membership.add`) as multi-row statements; when anything in it fails, the batch
+ * is rolled back and redone one operation at a time, each under a savepoint, so one bad object fails alone and only
+ * the operations depending on it are skipped (STYLE.md §8). The semantics match `applyPlanInMemory`.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { AppError, isAppError } from '../core/index.ts';
+import { json, translatePostgresError, type Database, type JsonValue, type SyncOpStatus } from '../db/index.ts';
+import type { FieldChangeJson, PlanOp, PlanOpOf, SyncPlan } from './plan-operation.ts';
+import { syncOpRow, upsertSyncOps } from './plan-op-record.ts';
+
+export interface ApplyProgress {
+  done: number;
+  total: number;
+  applied: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface ApplyOptions {
+  /** The `sync_runs` row the results belong to (it exists already). */
+  runId: string;
+  /** `disabled_at` of the accounts this apply disables, and `updated_at` of what it changes. */
+  now: Date;
+  /** Operations per transaction; default 500. */
+  batchSize?: number;
+  /** Checked between batches: the operations not reached stay as they were recorded (`planned`, or absent). */
+  signal?: AbortSignal;
+  onProgress?: (progress: ApplyProgress) => void;
+}
+
+export interface ApplyResult {
+  applied: number;
+  failed: number;
+  skipped: number;
+  total: number;
+}
+
+type Outcome = { status: Exclude<SyncOpStatus, 'planned'>; reason: string | null };
+
+const DEFAULT_BATCH_SIZE = 500;
+/** Rows per multi-row insert of accounts (9 parameters a row). */
+const ROWS_PER_INSERT = 1000;
+
+/**
+ * Applies `plan` to the directory. Returns the counts; the per-operation results are in `sync_ops` under
+ * `options.runId`. Throws only for failures that end the whole run (the database gone, a serialization failure,
+ * a bug); operations not reached then keep their previous record.
+ *
+ * @example
+ * const result = await applyPlan(db, plan, { runId: run.id, now: new Date(clock.now()) });
+ * // → { applied: 1180, failed: 1, skipped: 3, total: 1184 }
+ */
+export async function applyPlan(db: Kysely<Database>, plan: SyncPlan, options: ApplyOptions): Promise<ApplyResult> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new AppError('sync.invalid_batch_size', `batchSize must be a positive integer, got ${batchSize}.`, { status: 400 });
+  }
+  const total = plan.ops.length;
+  const result: ApplyResult = { applied: 0, failed: 0, skipped: 0, total };
+  /** Ids of operations that failed or were skipped, with why: their dependants are skipped. */
+  const notApplied = new Map<string, 'failed' | 'skipped'>();
+  const context: OpContext = { bindingId: plan.bindingId, now: options.now };
+
+  for (let start = 0; start < total; start += batchSize) {
+    if (options.signal?.aborted === true) break;
+    const batch = plan.ops.slice(start, start + batchSize);
+    let outcomes: Outcome[];
+    try {
+      outcomes = await db.transaction().execute(async (trx) => {
+        const optimistic = await applyBatchAtOnce(trx, batch, notApplied, context);
+        await upsertSyncOps(trx, rowsOf(options.runId, start, batch, optimistic));
+        return optimistic;
+      });
+    } catch (error) {
+      if (!isOpFailure(error)) throw translatePostgresError(error);
+      outcomes = await db.transaction().execute(async (trx) => {
+        const oneByOne = await applyBatchOneByOne(trx, batch, notApplied, context);
+        await upsertSyncOps(trx, rowsOf(options.runId, start, batch, oneByOne));
+        return oneByOne;
+      });
+    }
+    batch.forEach((op, index) => {
+      const outcome = outcomes[index] as Outcome;
+      result[outcome.status]++;
+      if (outcome.status !== 'applied') notApplied.set(op.id, outcome.status);
+    });
+    options.onProgress?.({ done: Math.min(start + batchSize, total), total, ...pick(result) });
+  }
+  return result;
+}
+
+function pick(result: ApplyResult): Pick<ApplyResult, 'applied' | 'failed' | 'skipped'> {
+  return { applied: result.applied, failed: result.failed, skipped: result.skipped };
+}
+
+function rowsOf(runId: string, start: number, batch: readonly PlanOp[], outcomes: readonly Outcome[]) {
+  return batch.map((op, index) => {
+    const outcome = outcomes[index] as Outcome;
+    return syncOpRow(runId, start + index, op, outcome.status, outcome.reason);
+  });
+}
+
+interface OpContext {
+  bindingId: string;
+  now: Date;
+}
+
+/** The dependency that failed or was skipped, if any; its dependants are skipped. */
+function blockedBy(op: PlanOp, notApplied: ReadonlyMap<string, 'failed' | 'skipped'>): string | null {
+  for (const id of op.dependsOn) {
+    const status = notApplied.get(id);
+    if (status !== undefined) return `depends on ${id}, which ${status === 'failed' ? 'failed' : 'was skipped'}`;
+  }
+  return null;
+}
+
+/**
+ * The fast path: every operation as if nothing will fail; runs of `account.create` and `membership.add` become
+ * multi-row inserts. Any failure throws and the caller redoes the batch one by one.
+ */
+async function applyBatchAtOnce(
+  trx: Transaction<Database>,
+  batch: readonly PlanOp[],
+  notApplied: ReadonlyMap<string, 'failed' | 'skipped'>,
+  context: OpContext,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  // Skips inside this batch count too (a skipped op's dependants are skipped).
+  const blocked = new Map(notApplied);
+  let index = 0;
+  while (index < batch.length) {
+    const op = batch[index] as PlanOp;
+    const dependency = blockedBy(op, blocked);
+    if (dependency !== null) {
+      blocked.set(op.id, 'skipped');
+      outcomes.push({ status: 'skipped', reason: dependency });
+      index++;
+      continue;
+    }
+    if (op.kind === 'account.create' || op.kind === 'membership.add') {
+      // The run of this kind up to the first op that must be skipped (nothing in the run depends on another).
+      const run: PlanOp[] = [];
+      while (index < batch.length) {
+        const next = batch[index] as PlanOp;
+        if (next.kind !== op.kind || blockedBy(next, blocked) !== null) break;
+        run.push(next);
+        index++;
+      }
+      if (op.kind === 'account.create') await createAccounts(trx, run as PlanOpOf<'account.create'>[], context);
+      else await addMemberships(trx, run as PlanOpOf<'membership.add'>[]);
+      for (let i = 0; i < run.length; i++) outcomes.push({ status: 'applied', reason: null });
+      continue;
+    }
+    await applyOp(trx, op, context);
+    outcomes.push({ status: 'applied', reason: null });
+    index++;
+  }
+  return outcomes;
+}
+
+/** The careful path: each operation under its own savepoint, a failure rolled back to it and recorded. */
+async function applyBatchOneByOne(
+  trx: Transaction<Database>,
+  batch: readonly PlanOp[],
+  notApplied: ReadonlyMap<string, 'failed' | 'skipped'>,
+  context: OpContext,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const blocked = new Map(notApplied);
+  for (const op of batch) {
+    const dependency = blockedBy(op, blocked);
+    if (dependency !== null) {
+      blocked.set(op.id, 'skipped');
+      outcomes.push({ status: 'skipped', reason: dependency });
+      continue;
+    }
+    await sql`savepoint apply_op`.execute(trx);
+    try {
+      if (op.kind === 'account.create') await createAccounts(trx, [op], context);
+      else if (op.kind === 'membership.add') await addMemberships(trx, [op]);
+      else await applyOp(trx, op, context);
+      await sql`release savepoint apply_op`.execute(trx);
+      outcomes.push({ status: 'applied', reason: null });
+    } catch (error) {
+      if (!isOpFailure(error)) throw translatePostgresError(error);
+      await sql`rollback to savepoint apply_op`.execute(trx);
+      await sql`release savepoint apply_op`.execute(trx);
+      const failure = translatePostgresError(error) as AppError;
+      blocked.set(op.id, 'failed');
+      outcomes.push({ status: 'failed', reason: `${failure.code}: ${failure.message}` });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Whether an error is one operation's fault (a constraint, a stale plan, a value the database refuses), as opposed
+ * to one that ends the run: a lost connection or a serialization failure (retryable), or a bug (not an AppError).
+ */
+function isOpFailure(error: unknown): boolean {
+  const translated = translatePostgresError(error);
+  return isAppError(translated) && translated.details.retryable !== true;
+}
+
+function stale(message: string): AppError {
+  return new AppError('sync.stale_plan', `${message}; the directory changed since the plan was made, sync again.`, { status: 409 });
+}
+
+const ACCOUNT_COLUMNS = {
+  username: 'username',
+  displayName: 'display_name',
+  email: 'email',
+  mobile: 'mobile',
+  jobNumber: 'job_number',
+  title: 'title',
+} as const;
+type AccountColumn = (typeof ACCOUNT_COLUMNS)[keyof typeof ACCOUNT_COLUMNS];
+
+function accountColumn(target: string): AccountColumn | undefined {
+  return Object.hasOwn(ACCOUNT_COLUMNS, target) ? ACCOUNT_COLUMNS[target as keyof typeof ACCOUNT_COLUMNS] : undefined;
+}
+
+const ATTRIBUTE_PREFIX = 'attributes.';
+
+function accountRow(op: PlanOpOf<'account.create'>, now: Date) {
+  const columns: Partial<Record<AccountColumn, string>> = {};
+  const attributes: Record<string, JsonValue> = {};
+  for (const [target, value] of Object.entries(op.values)) {
+    const column = accountColumn(target);
+    if (column !== undefined) columns[column] = value;
+    else if (target.startsWith(ATTRIBUTE_PREFIX)) attributes[target.slice(ATTRIBUTE_PREFIX.length)] = value;
+    else throw new AppError('sync.invalid_op', `${op.id}: unknown account field ${target}.`, { status: 400 });
+  }
+  const { username, display_name: displayName } = columns;
+  if (username === undefined || username === '' || displayName === undefined || displayName === '') {
+    throw new AppError('sync.invalid_op', `${op.id}: username and displayName are required.`, { status: 400 });
+  }
+  return {
+    id: op.accountId,
+    username,
+    display_name: displayName,
+    email: columns.email ?? null,
+    mobile: columns.mobile ?? null,
+    job_number: columns.job_number ?? null,
+    title: columns.title ?? null,
+    attributes: json(attributes),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** Accounts and their `dingtalk_user` links, in multi-row inserts (the unique indexes refuse taken usernames and userids). */
+async function createAccounts(trx: Transaction<Database>, ops: readonly PlanOpOf<'account.create'>[], context: OpContext): Promise<void> {
+  for (let start = 0; start < ops.length; start += ROWS_PER_INSERT) {
+    const chunk = ops.slice(start, start + ROWS_PER_INSERT);
+    await trx
+      .insertInto('accounts')
+      .values(chunk.map((op) => accountRow(op, context.now)))
+      .execute();
+    await trx
+      .insertInto('external_identities')
+      .values(
+        chunk.map((op) => ({
+          binding_id: context.bindingId,
+          kind: 'dingtalk_user' as const,
+          external_id: op.userid,
+          unionid: op.unionid,
+          local_id: op.accountId,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Memberships in multi-row inserts; the keys refuse a missing account or unit, a duplicate, and a second main. */
+async function addMemberships(trx: Transaction<Database>, ops: readonly PlanOpOf<'membership.add'>[]): Promise<void> {
+  const perInsert = ROWS_PER_INSERT * 2;
+  for (let start = 0; start < ops.length; start += perInsert) {
+    await trx
+      .insertInto('memberships')
+      .values(
+        ops.slice(start, start + perInsert).map((op) => ({
+          account_id: op.accountId,
+          unit_id: op.unitId,
+          sort_order: op.order,
+          is_leader: op.leader,
+          is_main: op.main,
+        })),
+      )
+      .execute();
+  }
+}
+
+async function applyOp(trx: Transaction<Database>, op: PlanOp, context: OpContext): Promise<void> {
+  switch (op.kind) {
+    case 'account.create':
+      return createAccounts(trx, [op], context);
+    case 'membership.add':
+      return addMemberships(trx, [op]);
+    case 'unit.create':
+      return createUnit(trx, op, context);
+    case 'unit.update':
+      return updateUnit(trx, op, context);
+    case 'unit.delete':
+      return deleteUnit(trx, op, context);
+    case 'account.link':
+      return linkAccount(trx, op, context);
+    case 'account.update':
+      return updateAccount(trx, op, context);
+    case 'account.enable':
+      return setAccountStatus(trx, op.accountId, { status: 'enabled', disabled_at: null, disabled_by: null, updated_at: context.now });
+    case 'account.disable':
+      return setAccountStatus(trx, op.accountId, {
+        status: 'disabled',
+        disabled_at: context.now,
+        disabled_by: 'sync',
+        updated_at: context.now,
+      });
+    case 'account.delete':
+      return deleteAccount(trx, op);
+    case 'membership.update':
+      return updateMembership(trx, op);
+    case 'membership.remove':
+      return removeMembership(trx, op);
+  }
+}
+
+async function deptLinkOf(trx: Transaction<Database>, bindingId: string, deptId: number): Promise<string | undefined> {
+  const link = await trx
+    .selectFrom('external_identities')
+    .select('local_id')
+    .where('binding_id', '=', bindingId)
+    .where('kind', '=', 'dingtalk_dept')
+    .where('external_id', '=', String(deptId))
+    .executeTakeFirst();
+  return link?.local_id;
+}
+
+async function createUnit(trx: Transaction<Database>, op: PlanOpOf<'unit.create'>, context: OpContext): Promise<void> {
+  const linked = await deptLinkOf(trx, context.bindingId, op.deptId);
+  if (linked !== undefined) throw stale(`department ${op.deptId} is linked to unit ${linked} already`);
+  await trx
+    .insertInto('units')
+    .values({
+      id: op.unitId,
+      parent_id: op.parentId,
+      name: op.name,
+      binding_id: context.bindingId,
+      sort_order: op.sortOrder,
+      created_at: context.now,
+      updated_at: context.now,
+    })
+    .execute();
+  await trx
+    .insertInto('external_identities')
+    .values({ binding_id: context.bindingId, kind: 'dingtalk_dept', external_id: String(op.deptId), unionid: null, local_id: op.unitId })
+    .execute();
+}
+
+async function updateUnit(trx: Transaction<Database>, op: PlanOpOf<'unit.update'>, context: OpContext): Promise<void> {
+  const set: { name?: string; parent_id?: string; sort_order?: number; updated_at: Date } = { updated_at: context.now };
+  for (const change of op.changes) {
+    if (change.field === 'name') set.name = textOf(op, change);
+    else if (change.field === 'parentId') set.parent_id = textOf(op, change);
+    else if (change.field === 'sortOrder') set.sort_order = numberOf(op, change);
+    else throw new AppError('sync.invalid_op', `${op.id}: unknown unit field ${change.field}.`, { status: 400 });
+  }
+  const updated = await trx.updateTable('units').set(set).where('id', '=', op.unitId).executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw stale(`unit ${op.unitId} no longer exists`);
+  if (set.parent_id !== undefined) {
+    // The table forbids only a unit being its own parent; a longer loop is found by walking up from the unit.
+    const loop = await sql<{ id: string }>`
+      with recursive up(id, depth) as (
+        select parent_id, 1 from units where id = ${op.unitId}
+        union all
+        select u.parent_id, up.depth + 1 from units u join up on u.id = up.id where up.depth < 10000
+      )
+      select id from up where id = ${op.unitId} limit 1`.execute(trx);
+    if (loop.rows.length > 0) throw stale(`moving unit ${op.unitId} under ${set.parent_id} would make a loop`);
+  }
+}
+
+async function deleteUnit(trx: Transaction<Database>, op: PlanOpOf<'unit.delete'>, context: OpContext): Promise<void> {
+  await trx
+    .deleteFrom('external_identities')
+    .where('binding_id', '=', context.bindingId)
+    .where('kind', '=', 'dingtalk_dept')
+    .where('local_id', '=', op.unitId)
+    .execute();
+  // Children and members keep the unit (the foreign keys restrict): the op then fails with db.reference.
+  const deleted = await trx.deleteFrom('units').where('id', '=', op.unitId).executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) throw stale(`unit ${op.unitId} no longer exists`);
+}
+
+async function linkAccount(trx: Transaction<Database>, op: PlanOpOf<'account.link'>, context: OpContext): Promise<void> {
+  const account = await trx.selectFrom('accounts').select('id').where('id', '=', op.accountId).executeTakeFirst();
+  if (account === undefined) throw stale(`account ${op.accountId} no longer exists`);
+  const existing = await trx
+    .selectFrom('external_identities')
+    .select(['external_id', 'local_id'])
+    .where('binding_id', '=', context.bindingId)
+    .where('kind', '=', 'dingtalk_user')
+    .where((eb) => eb.or([eb('external_id', '=', op.userid), eb('local_id', '=', op.accountId)]))
+    .executeTakeFirst();
+  if (existing !== undefined) {
+    throw stale(`userid ${existing.external_id} is linked to account ${existing.local_id} already`);
+  }
+  await trx
+    .insertInto('external_identities')
+    .values({ binding_id: context.bindingId, kind: 'dingtalk_user', external_id: op.userid, unionid: op.unionid, local_id: op.accountId })
+    .execute();
+}
+
+async function updateAccount(trx: Transaction<Database>, op: PlanOpOf<'account.update'>, context: OpContext): Promise<void> {
+  const columns: { username?: string; display_name?: string } & Partial<Record<Exclude<AccountColumn, 'username' | 'display_name'>, string | null>> = {};
+  const attributes: Record<string, JsonValue> = {};
+  let unionid: { value: string | null } | undefined;
+  for (const change of op.changes) {
+    const column = accountColumn(change.field);
+    if (change.field === 'link.unionid') {
+      unionid = { value: typeof change.after === 'string' ? change.after : null };
+    } else if (change.field.startsWith(ATTRIBUTE_PREFIX)) {
+      attributes[change.field.slice(ATTRIBUTE_PREFIX.length)] = change.after;
+    } else if (column === 'username' || column === 'display_name') {
+      if (typeof change.after !== 'string' || change.after === '') {
+        throw new AppError('sync.invalid_op', `${op.id}: ${change.field} cannot be emptied.`, { status: 400 });
+      }
+      columns[column] = change.after;
+    } else if (column !== undefined) {
+      columns[column] = typeof change.after === 'string' ? change.after : null;
+    } else {
+      throw new AppError('sync.invalid_op', `${op.id}: unknown account field ${change.field}.`, { status: 400 });
+    }
+  }
+  const updated = await trx
+    .updateTable('accounts')
+    .set((eb) => ({
+      ...columns,
+      updated_at: context.now,
+      // Only the mapped keys change; other keys of the jsonb (set locally) stay.
+      ...(Object.keys(attributes).length > 0 ? { attributes: sql<string>`${eb.ref('attributes')} || ${json(attributes)}::jsonb` } : {}),
+    }))
+    .where('id', '=', op.accountId)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw stale(`account ${op.accountId} no longer exists`);
+  if (unionid !== undefined) {
+    const link = await trx
+      .updateTable('external_identities')
+      .set({ unionid: unionid.value, updated_at: context.now })
+      .where('binding_id', '=', context.bindingId)
+      .where('kind', '=', 'dingtalk_user')
+      .where('external_id', '=', op.userid)
+      .where('local_id', '=', op.accountId)
+      .executeTakeFirst();
+    if (link.numUpdatedRows === 0n) throw stale(`userid ${op.userid} is no longer linked to account ${op.accountId}`);
+  }
+}
+
+async function setAccountStatus(
+  trx: Transaction<Database>,
+  accountId: string,
+  set: { status: 'enabled' | 'disabled'; disabled_at: Date | null; disabled_by: 'sync' | null; updated_at: Date },
+): Promise<void> {
+  const updated = await trx.updateTable('accounts').set(set).where('id', '=', accountId).executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw stale(`account ${accountId} no longer exists`);
+}
+
+async function deleteAccount(trx: Transaction<Database>, op: PlanOpOf<'account.delete'>): Promise<void> {
+  // Its links to every binding go with it (memberships cascade); a link to nothing would anchor nobody.
+  await trx.deleteFrom('external_identities').where('kind', '=', 'dingtalk_user').where('local_id', '=', op.accountId).execute();
+  const deleted = await trx.deleteFrom('accounts').where('id', '=', op.accountId).executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) throw stale(`account ${op.accountId} no longer exists`);
+}
+
+async function updateMembership(trx: Transaction<Database>, op: PlanOpOf<'membership.update'>): Promise<void> {
+  const set: { sort_order?: number; is_leader?: boolean; is_main?: boolean } = {};
+  for (const change of op.changes) {
+    if (change.field === 'order') set.sort_order = numberOf(op, change);
+    else if (change.field === 'leader') set.is_leader = change.after === true;
+    else if (change.field === 'main') set.is_main = change.after === true;
+    else throw new AppError('sync.invalid_op', `${op.id}: unknown membership field ${change.field}.`, { status: 400 });
+  }
+  if (Object.keys(set).length === 0) return;
+  const updated = await trx
+    .updateTable('memberships')
+    .set(set)
+    .where('account_id', '=', op.accountId)
+    .where('unit_id', '=', op.unitId)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw stale(`no membership of account ${op.accountId} in unit ${op.unitId}`);
+}
+
+async function removeMembership(trx: Transaction<Database>, op: PlanOpOf<'membership.remove'>): Promise<void> {
+  const deleted = await trx
+    .deleteFrom('memberships')
+    .where('account_id', '=', op.accountId)
+    .where('unit_id', '=', op.unitId)
+    .executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) throw stale(`no membership of account ${op.accountId} in unit ${op.unitId}`);
+}
+
+function textOf(op: PlanOp, change: FieldChangeJson): string {
+  if (typeof change.after !== 'string') {
+    throw new AppError('sync.invalid_op', `${op.id}: ${change.field} must be text, got ${JSON.stringify(change.after)}.`, { status: 400 });
+  }
+  return change.after;
+}
+
+function numberOf(op: PlanOp, change: FieldChangeJson): number {
+  if (typeof change.after !== 'number') {
+    throw new AppError('sync.invalid_op', `${op.id}: ${change.field} must be a number, got ${JSON.stringify(change.after)}.`, { status: 400 });
+  }
+  return change.after;
+}
