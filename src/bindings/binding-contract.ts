@@ -99,10 +99,12 @@ export type BindingRemoval = z.infer<typeof bindingRemovalSchema>;
 
 /** The bindings area as the rest of the application (HTTP routes, CLI) uses it. Errors are AppErrors (`binding.not_found`, `binding.corp_id_taken`, `binding.invalid`). */
 export interface BindingsService {
-  add(input: BindingCreateInput): Promise<BindingView>;
+  /** Verifies the credentials and the CorpId against DingTalk before storing, unless `verify: false`. */
+  add(input: BindingCreateInput, options?: { verify?: boolean }): Promise<BindingView>;
   list(): Promise<BindingView[]>;
   show(id: string): Promise<BindingView>;
-  update(id: string, patch: BindingUpdateInput): Promise<BindingView>;
+  /** Re-verifies when the AppKey, AppSecret or apiBase change, unless `verify: false`. */
+  update(id: string, patch: BindingUpdateInput, options?: { verify?: boolean }): Promise<BindingView>;
   remove(id: string): Promise<BindingRemoval>;
   check(id: string): Promise<BindingCheckReport>;
 }

@@ -1,0 +1,365 @@
+/**
+ * The bindings area: DingTalk organizations bound to target units, stored with their AppSecret sealed, verified
+ * against DingTalk when added or when their credentials change, and the one place that builds each binding's
+ * DingTalk client (so its rate limiter and token cache are shared by everything that calls DingTalk for that app).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../config/index.ts';
+import { isAppError, systemClock, type Clock } from '../core/index.ts';
+import { json, translatePostgresError, type Binding, type Database, type DingTalkApiBase } from '../db/index.ts';
+import { createDingTalkClient, type DingTalkClient, type DingTalkClientOptions } from '../dingtalk/index.ts';
+import type { DeletionThresholds, SyncBinding } from '../sync/index.ts';
+import {
+  bindingCreateSchema,
+  bindingUpdateSchema,
+  type BindingCheckReport,
+  type BindingCreateInput,
+  type BindingRemoval,
+  type BindingsService,
+  type BindingUpdateInput,
+  type BindingView,
+} from './binding-contract.ts';
+import { checkBinding } from './binding-check.ts';
+import {
+  bindingNotFound,
+  corpIdMismatch,
+  corpIdTaken,
+  corruptBinding,
+  inputIssues,
+  invalidBinding,
+  targetTaken,
+  unitNotFound,
+  type InputIssue,
+} from './binding-errors.ts';
+import {
+  DEFAULT_DELETION_THRESHOLDS,
+  defaultMapping,
+  parseMappingAndMatching,
+  parseStoredSettings,
+  printSettings,
+  type BindingSettings,
+  type StoredSettings,
+} from './binding-settings.ts';
+
+export interface BindingsDeps {
+  db: Kysely<Database>;
+  secretBox: SecretBox;
+  /** Makes the binding's target unit when the input has none: (name) => unit id. Provided by the directory area. */
+  createTargetUnit: (name: string, trx: Transaction<Database>) => Promise<string>;
+  /** Builds DingTalk clients; default createDingTalkClient. The composition root passes rateLimit {qps} and onCall (metrics). */
+  clientOptions?: Partial<Omit<DingTalkClientOptions, 'credentials' | 'apiBase' | 'baseUrls'>>;
+  /** Timestamps of rows and reports. (The clients take their clock from `clientOptions`.) */
+  clock?: Clock;
+  /** Lifecycle lines (added, updated, removed, checked); never the secret. */
+  logger?: Pick<Logger, 'info'>;
+}
+
+/** What a sync run needs of its binding. */
+export interface BindingSyncContext {
+  binding: SyncBinding;
+  thresholds: DeletionThresholds;
+  name: string;
+  corpId: string;
+  client: DingTalkClient;
+}
+
+export interface Bindings extends BindingsService {
+  /** What the sync pipeline needs: the parsed SyncBinding, thresholds, name, and the binding's shared client. */
+  syncContext(id: string): Promise<BindingSyncContext>;
+  /** The shared client of a binding (one per binding and credentials: its rate limiter and token cache must be shared by everything that calls DingTalk for that app). */
+  clientOf(id: string): Promise<DingTalkClient>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The sealed secret's associated data: a value copied into another binding's row does not open there. */
+const secretContext = (id: string): string => `binding:${id}:app_secret`;
+
+/**
+ * The bindings service over one database.
+ *
+ * @example
+ * const bindings = createBindings({ db, secretBox, createTargetUnit: (name, trx) => directory.createUnit({ name, parentId: null }, trx).then((u) => u.id) });
+ * const binding = await bindings.add({ name: 'Acme', corpId, appKey, appSecret, apiBase: emulatorUrl });
+ * const report = await bindings.check(binding.id); // report.ok, report.items[…].hint
+ */
+export function createBindings(deps: BindingsDeps): Bindings {
+  const { db, secretBox } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = (fields: Record<string, unknown>, message: string): void => deps.logger?.info({ area: 'bindings', ...fields }, message);
+  /** One client per binding, rebuilt when the credentials or hosts change. */
+  const clients = new Map<string, { fingerprint: string; client: DingTalkClient }>();
+
+  const buildClient = (credentials: { appKey: string; appSecret: string }, apiBase: DingTalkApiBase | null): DingTalkClient =>
+    createDingTalkClient({ ...deps.clientOptions, credentials, ...(apiBase === null ? {} : { baseUrls: apiBase }) });
+
+  /** Token first (a wrong AppKey/AppSecret is the client's `dingtalk.invalid_credentials`), then the CorpId (§1.3). */
+  const verify = async (corpId: string, credentials: { appKey: string; appSecret: string }, apiBase: DingTalkApiBase | null): Promise<void> => {
+    // A throwaway client: the binding does not exist yet, or its credentials are about to change.
+    const client = buildClient(credentials, apiBase);
+    await client.auth.scopes();
+    const verdict = await client.auth.verifyCorp(corpId);
+    if (verdict !== 'ok') throw corpIdMismatch(corpId, verdict);
+  };
+
+  const load = async (id: string, executor: Kysely<Database> = db): Promise<Binding> => {
+    // A malformed id names no binding: not_found rather than a database type error.
+    if (!UUID.test(id)) throw bindingNotFound(id);
+    const row = await executor.selectFrom('bindings').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw bindingNotFound(id);
+    return row;
+  };
+
+  const settingsOf = (row: Binding): BindingSettings => {
+    const parsed = parseStoredSettings(storedOf(row));
+    if (!parsed.ok) throw corruptBinding(row.id, parsed.issues);
+    return parsed.value;
+  };
+
+  const clientFor = (row: Binding): DingTalkClient => {
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([row.app_key, row.app_secret_enc, row.api_base]))
+      .digest('hex');
+    const cached = clients.get(row.id);
+    if (cached?.fingerprint === fingerprint) return cached.client;
+    const appSecret = secretBox.open(row.app_secret_enc, secretContext(row.id));
+    const client = buildClient({ appKey: row.app_key, appSecret }, row.api_base);
+    clients.set(row.id, { fingerprint, client });
+    return client;
+  };
+
+  return {
+    async add(input: BindingCreateInput, options = {}): Promise<BindingView> {
+      const parsed = bindingCreateSchema.safeParse(input);
+      const raw: Record<string, unknown> = isRecord(input) ? input : {};
+      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
+      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
+      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
+      const body = parsed.data;
+      const settings: BindingSettings = {
+        scope: body.scope ?? { kind: 'all' },
+        thresholds: body.thresholds ?? { ...DEFAULT_DELETION_THRESHOLDS },
+        leaverPolicy: body.leaverPolicy ?? { deleteAfterDays: null },
+        mapping: extra.value.mapping ?? defaultMapping(),
+        matching: extra.value.matching ?? [],
+      };
+      const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
+
+      // Checked before calling DingTalk, for a clean message; the unique constraint still decides races below.
+      await ensureCorpFree(body.corpId);
+      if (options.verify !== false) await verify(body.corpId, { appKey: body.appKey, appSecret: body.appSecret }, apiBase);
+
+      const id = randomUUID();
+      const now = new Date(clock.now());
+      const stored = printSettings(settings);
+      try {
+        await db.transaction().execute(async (trx) => {
+          let targetUnitId = body.targetUnitId;
+          if (targetUnitId === undefined) {
+            targetUnitId = await deps.createTargetUnit(body.name, trx);
+          } else {
+            // Locked, so two bindings added at once cannot both take the same unit.
+            const unit = await trx.selectFrom('units').select('id').where('id', '=', targetUnitId).forUpdate().executeTakeFirst();
+            if (unit === undefined) throw unitNotFound(targetUnitId);
+            const holder = await trx.selectFrom('bindings').select('id').where('target_unit_id', '=', targetUnitId).executeTakeFirst();
+            if (holder !== undefined) throw targetTaken(targetUnitId, holder.id);
+          }
+          await trx
+            .insertInto('bindings')
+            .values({
+              id,
+              name: body.name,
+              corp_id: body.corpId,
+              app_key: body.appKey,
+              app_secret_enc: secretBox.seal(body.appSecret, secretContext(id)),
+              agent_id: body.agentId ?? null,
+              api_base: apiBase === null ? null : json({ ...apiBase }),
+              target_unit_id: targetUnitId,
+              ...jsonColumns(stored),
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+        });
+      } catch (error) {
+        throw translateConflict(error, body.corpId);
+      }
+      log({ bindingId: id, corpId: body.corpId, verified: options.verify !== false }, 'binding added');
+      return viewOf(await load(id));
+    },
+
+    async list(): Promise<BindingView[]> {
+      const rows = await db.selectFrom('bindings').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(viewOf);
+    },
+
+    async show(id: string): Promise<BindingView> {
+      return viewOf(await load(id));
+    },
+
+    async update(id: string, patch: BindingUpdateInput, options = {}): Promise<BindingView> {
+      const row = await load(id);
+      const parsed = bindingUpdateSchema.safeParse(patch);
+      const raw: Record<string, unknown> = isRecord(patch) ? patch : {};
+      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
+      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
+      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
+      const body = parsed.data;
+
+      const current = settingsOf(row);
+      const settings: BindingSettings = {
+        scope: body.scope ?? current.scope,
+        thresholds: body.thresholds ?? current.thresholds,
+        leaverPolicy: body.leaverPolicy ?? current.leaverPolicy,
+        mapping: extra.value.mapping ?? current.mapping,
+        matching: extra.value.matching ?? current.matching,
+      };
+      const apiBase = body.apiBase === undefined ? row.api_base : body.apiBase === null ? null : normalizeApiBase(body.apiBase);
+      const appKey = body.appKey ?? row.app_key;
+      const credentialsChanged =
+        (body.appKey !== undefined && body.appKey !== row.app_key) ||
+        body.appSecret !== undefined ||
+        JSON.stringify(apiBase) !== JSON.stringify(row.api_base);
+      if (credentialsChanged && options.verify !== false) {
+        const appSecret = body.appSecret ?? secretBox.open(row.app_secret_enc, secretContext(id));
+        await verify(row.corp_id, { appKey, appSecret }, apiBase);
+      }
+
+      const stored = printSettings(settings);
+      await db
+        .updateTable('bindings')
+        .set({
+          ...(body.name === undefined ? {} : { name: body.name }),
+          app_key: appKey,
+          ...(body.appSecret === undefined ? {} : { app_secret_enc: secretBox.seal(body.appSecret, secretContext(id)) }),
+          ...(body.agentId === undefined ? {} : { agent_id: body.agentId }),
+          api_base: apiBase === null ? null : json({ ...apiBase }),
+          ...jsonColumns(stored),
+          updated_at: new Date(clock.now()),
+        })
+        .where('id', '=', id)
+        .execute();
+      const changed = Object.keys(body).filter((key) => key !== 'appSecret');
+      log({ bindingId: id, changed, secretChanged: body.appSecret !== undefined, verified: credentialsChanged && options.verify !== false }, 'binding updated');
+      return viewOf(await load(id));
+    },
+
+    async remove(id: string): Promise<BindingRemoval> {
+      const removal = await db.transaction().execute(async (trx) => {
+        await load(id, trx);
+        const accounts = await trx
+          .deleteFrom('external_identities')
+          .where('binding_id', '=', id)
+          .where('kind', '=', 'dingtalk_user')
+          .executeTakeFirst();
+        await trx.deleteFrom('external_identities').where('binding_id', '=', id).execute();
+        // The units stay as local units (DESIGN.md: removing a binding never deletes directory objects).
+        const units = await trx.updateTable('units').set({ binding_id: null }).where('binding_id', '=', id).executeTakeFirst();
+        await trx.deleteFrom('sync_runs').where('binding_id', '=', id).execute(); // their sync_ops cascade
+        await trx.deleteFrom('bindings').where('id', '=', id).execute();
+        return { id, unlinkedAccounts: Number(accounts.numDeletedRows), unlinkedUnits: Number(units.numUpdatedRows) };
+      });
+      clients.delete(id);
+      log({ bindingId: id, unlinkedAccounts: removal.unlinkedAccounts, unlinkedUnits: removal.unlinkedUnits }, 'binding removed');
+      return removal;
+    },
+
+    async check(id: string): Promise<BindingCheckReport> {
+      const row = await load(id);
+      const { scope } = settingsOf(row);
+      const report = await checkBinding(clientFor(row), { bindingId: id, corpId: row.corp_id, scope }, new Date(clock.now()));
+      log({ bindingId: id, ok: report.ok, notOk: report.items.filter((i) => i.status === 'missing' || i.status === 'failed').map((i) => i.key) }, 'binding checked');
+      return report;
+    },
+
+    async syncContext(id: string): Promise<BindingSyncContext> {
+      const row = await load(id);
+      const settings = settingsOf(row);
+      return {
+        binding: {
+          id: row.id,
+          corpId: row.corp_id,
+          targetUnitId: row.target_unit_id,
+          scope: settings.scope,
+          mapping: settings.mapping,
+          matching: settings.matching,
+          leaverPolicy: settings.leaverPolicy,
+        },
+        thresholds: settings.thresholds,
+        name: row.name,
+        corpId: row.corp_id,
+        client: clientFor(row),
+      };
+    },
+
+    async clientOf(id: string): Promise<DingTalkClient> {
+      return clientFor(await load(id));
+    },
+  };
+
+  async function ensureCorpFree(corpId: string): Promise<void> {
+    const holder = await db.selectFrom('bindings').select('id').where('corp_id', '=', corpId).executeTakeFirst();
+    if (holder !== undefined) throw corpIdTaken(corpId, holder.id);
+  }
+}
+
+/** One URL means all three hosts (the emulator serves them on one origin). */
+function normalizeApiBase(apiBase: string | DingTalkApiBase): DingTalkApiBase {
+  if (typeof apiBase === 'string') return { oapi: apiBase, api: apiBase, login: apiBase };
+  const hosts: DingTalkApiBase = {};
+  if (apiBase.oapi !== undefined) hosts.oapi = apiBase.oapi;
+  if (apiBase.api !== undefined) hosts.api = apiBase.api;
+  if (apiBase.login !== undefined) hosts.login = apiBase.login;
+  return hosts;
+}
+
+function storedOf(row: Binding): StoredSettings {
+  return { scope: row.scope, thresholds: row.thresholds, leaverPolicy: row.leaver_policy, mapping: row.mapping, matching: row.matching };
+}
+
+function jsonColumns(stored: StoredSettings) {
+  return {
+    scope: json(stored.scope),
+    thresholds: json(stored.thresholds),
+    leaver_policy: json(stored.leaverPolicy),
+    mapping: json(stored.mapping),
+    matching: json(stored.matching),
+  };
+}
+
+/** The row as the API shows it: everything but the secret. */
+function viewOf(row: Binding): BindingView {
+  return {
+    id: row.id,
+    name: row.name,
+    corpId: row.corp_id,
+    appKey: row.app_key,
+    appSecretSet: row.app_secret_enc !== '',
+    agentId: row.agent_id,
+    apiBase: row.api_base,
+    targetUnitId: row.target_unit_id,
+    scope: row.scope,
+    thresholds: row.thresholds,
+    leaverPolicy: row.leaver_policy,
+    mapping: row.mapping,
+    matching: row.matching,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** The unique constraint on `corp_id` decides a race the pre-check lost (STYLE.md §5: translated at the edge first). */
+function translateConflict(error: unknown, corpId: string): unknown {
+  if (isAppError(error) && !isAppError(error, 'db.conflict')) return error;
+  const translated = translatePostgresError(error);
+  if (isAppError(translated, 'db.conflict') && translated.details.constraint === 'bindings_corp_id_key') {
+    return corpIdTaken(corpId, undefined);
+  }
+  return translated;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
