@@ -10,6 +10,11 @@ import type { BindingCheckItem, BindingCheckReport } from './binding-contract.ts
 /** The token endpoints: a failure there is a credentials failure (whatever the call that needed the token). */
 const TOKEN_APIS = new Set(['v1.0/oauth2/accessToken', 'gettoken']);
 
+/** Whether `error` came from getting the app token (bad credentials, or DingTalk unreachable) rather than the call itself. */
+export function isTokenFailure(error: unknown): boolean {
+  return isDingTalkError(error) && TOKEN_APIS.has(error.details.api);
+}
+
 /** How many departments the member probe looks into for someone visible before it gives up honestly. */
 const MEMBER_PROBE_DEPARTMENTS = 5;
 
@@ -44,7 +49,7 @@ export async function checkBinding(client: DingTalkClient, target: CheckTarget, 
   try {
     scopes = await client.auth.scopes();
   } catch (error) {
-    if (isDingTalkError(error) && TOKEN_APIS.has(error.details.api)) {
+    if (isTokenFailure(error)) {
       items.push(failedItem('credentials', error));
       items.push(...SKIPPED_AFTER_CREDENTIALS.map((key) => skipped(key, 'Not checked: the credentials did not work.')));
       return report(null);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../config/index.ts';
 import { isAppError, systemClock, type Clock } from '../core/index.ts';
 import { json, translatePostgresError, type Binding, type Database, type DingTalkApiBase } from '../db/index.ts';
-import { createDingTalkClient, type DingTalkClient, type DingTalkClientOptions } from '../dingtalk/index.ts';
+import { createDingTalkClient, isDingTalkError, type DingTalkClient, type DingTalkClientOptions } from '../dingtalk/index.ts';
 import type { DeletionThresholds, SyncBinding } from '../sync/index.ts';
 import {
   bindingCreateSchema,
@@ -21,7 +21,7 @@ import {
   type BindingUpdateInput,
   type BindingView,
 } from './binding-contract.ts';
-import { checkBinding } from './binding-check.ts';
+import { checkBinding, isTokenFailure } from './binding-check.ts';
 import {
   bindingNotFound,
   corpIdMismatch,
@@ -99,7 +99,11 @@ export function createBindings(deps: BindingsDeps): Bindings {
   const verify = async (corpId: string, credentials: { appKey: string; appSecret: string }, apiBase: DingTalkApiBase | null): Promise<void> => {
     // A throwaway client: the binding does not exist yet, or its credentials are about to change.
     const client = buildClient(credentials, apiBase);
-    await client.auth.scopes();
+    // Any call needs the token; auth/scopes needs no permission. Only a failure to get the token stops the add:
+    // a scopes answer that fails otherwise still proved the credentials (`bindings check` reports the rest).
+    await client.auth.scopes().catch((error: unknown) => {
+      if (isTokenFailure(error) || !isDingTalkError(error)) throw error;
+    });
     const verdict = await client.auth.verifyCorp(corpId);
     if (verdict !== 'ok') throw corpIdMismatch(corpId, verdict);
   };
@@ -221,7 +225,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
       const credentialsChanged =
         (body.appKey !== undefined && body.appKey !== row.app_key) ||
         body.appSecret !== undefined ||
-        JSON.stringify(apiBase) !== JSON.stringify(row.api_base);
+        !sameHosts(apiBase, row.api_base);
       if (credentialsChanged && options.verify !== false) {
         const appSecret = body.appSecret ?? secretBox.open(row.app_secret_enc, secretContext(id));
         await verify(row.corp_id, { appKey, appSecret }, apiBase);
@@ -313,6 +317,12 @@ function normalizeApiBase(apiBase: string | DingTalkApiBase): DingTalkApiBase {
   if (apiBase.api !== undefined) hosts.api = apiBase.api;
   if (apiBase.login !== undefined) hosts.login = apiBase.login;
   return hosts;
+}
+
+/** Host by host: jsonb gives keys back in its own order, so the JSON text of equal values may differ. */
+function sameHosts(a: DingTalkApiBase | null, b: DingTalkApiBase | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.oapi === b.oapi && a.api === b.api && a.login === b.login;
 }
 
 function storedOf(row: Binding): StoredSettings {
