@@ -60,6 +60,17 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     routerOptions: { maxParamLength: 200 },
   });
 
+  // Many clients send `content-type: application/json` with no body on a bare POST (`…/check`, `…/approve`); that
+  // is "no body", not malformed JSON. Anything else goes to Fastify's parser (which refuses `__proto__` keys).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body, done);
+  });
+
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
@@ -112,7 +123,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    staticCSP: true,
+    // The plugin's own CSP adds `upgrade-insecure-requests`, which would send the assets of a plain-http server
+    // (the loopback default, a LAN address) to https and break the page; the rest is the same: nothing off-origin.
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'self'; img-src 'self' data:; " +
+      "object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'",
     logLevel: 'warn',
     uiConfig: { persistAuthorization: false, tryItOutEnabled: false },
   });

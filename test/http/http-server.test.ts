@@ -83,6 +83,22 @@ describe('bindings routes', () => {
     expect(res.body.items[1]).toMatchObject({ key: 'permission:qyapi_get_member', status: 'missing' });
   });
 
+  it('takes an empty body sent as JSON as no body', async () => {
+    const res = await call('POST', `/api/v1/bindings/${id}/check`, { body: '', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    const sync = await call('POST', `/api/v1/bindings/${id}/sync`, { body: '', headers: { 'content-type': 'application/json' } });
+    expect(sync.status).toBe(202);
+  });
+
+  it('refuses __proto__ keys in a body', async () => {
+    const res = await call('POST', '/api/v1/bindings', {
+      body: '{"name":"a","corpId":"c","appKey":"k","appSecret":"s","mapping":{"__proto__":{"x":1}}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('request.invalid');
+  });
+
   it('POST …/sync queues a run (202), with or without a body', async () => {
     const plain = await call('POST', `/api/v1/bindings/${id}/sync`);
     expect(plain.status).toBe(202);
@@ -437,6 +453,8 @@ describe('OpenAPI document and /docs', () => {
     const assets = [...res.body.matchAll(/(?:src|href)="\.?\/?([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.some((a) => a.includes('swagger-ui-bundle.js'))).toBe(true);
     expect(res.body).not.toMatch(/https?:\/\/(?!dingbridge\.example)/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     for (const asset of assets) {
       const url = new URL(asset, `http://local${page}`).pathname;
       const got = await app.inject({ method: 'GET', url });
