@@ -5,28 +5,30 @@
 import type { z } from 'zod';
 import { AppError } from '../core/index.ts';
 
-/** One problem with an input, at a dotted path (`mapping.email.source`). */
+/** A zod issue at its full path, plus that path dotted (`mapping.email.source`) for messages. */
 export interface InputIssue {
-  path: string;
+  field: string;
   message: string;
+  code: string;
+  path: PropertyKey[];
 }
 
-/** zod issues under `prefix` as {@link InputIssue}s. */
+/** zod issues under `prefix` as {@link InputIssue}s. The offending value is never kept: it may be a secret. */
 export function inputIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): InputIssue[] {
-  return issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  return issues.map((issue) => {
+    const path = [...prefix, ...issue.path];
+    return { field: path.map(String).join('.') || '(body)', message: issue.message, code: issue.code, path };
+  });
 }
 
 /**
  * `binding.invalid` (400): the message names every bad field, `details.issues` lists them.
  *
  * @example
- * throw invalidBinding([{ path: 'mapping.email.source', message: 'not a mapping expression: …' }]);
+ * throw invalidBinding(inputIssues(error.issues, ['mapping']));
  */
 export function invalidBinding(issues: readonly InputIssue[]): AppError {
-  const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  const list = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
   return new AppError('binding.invalid', `The binding is invalid: ${list}.`, { status: 400, details: { issues } });
 }
 
@@ -80,7 +82,7 @@ export function unitNotFound(unitId: string): AppError {
 
 /** A stored row that no longer parses: written by another version, or edited by hand. A bug or a data problem. */
 export function corruptBinding(id: string, issues: readonly InputIssue[]): AppError {
-  const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  const list = issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
   return new AppError('binding.corrupt', `The stored settings of binding ${id} do not parse: ${list}.`, {
     status: 500,
     details: { id, issues },

@@ -64,11 +64,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // is "no body", not malformed JSON. Anything else goes to Fastify's parser (which refuses `__proto__` keys).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (typeof body === 'string' && body.trim() === '') {
+    const text = body.toString();
+    if (text.trim() === '') {
       done(null, undefined);
       return;
     }
-    parseJson(request, body, done);
+    // Synchronous (it calls `done`); its type also allows a promise, which it never returns here.
+    void parseJson(request, text, done);
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {

@@ -107,7 +107,7 @@ describeEachDatabase('bindings service', ({ database }) => {
     expect(body.status).toBe(400);
     expect(body.message).toMatch(/name:/);
     expect(body.message).toMatch(/colour/);
-    expect(body.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'name' })]));
+    expect(body.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'name', path: ['name'] })]));
 
     const mapping = await rejection(
       observed(
@@ -119,6 +119,9 @@ describeEachDatabase('bindings service', ({ database }) => {
     );
     expect(mapping.code).toBe('binding.invalid');
     expect(mapping.message).toMatch(/mapping\.email\.source: not a mapping expression/);
+    // A refused secret is named, never echoed (the last test checks every recorded output for it).
+    const longSecret = await rejection(observed(bindings.add({ ...base(), appSecret: APP_SECRET.repeat(20) })));
+    expect(longSecret.message).toMatch(/appSecret:/);
     const matching = await rejection(observed(bindings.add({ ...base(), matching: ['nickname'] })));
     expect(matching.message).toMatch(/matching\.0/);
   });
