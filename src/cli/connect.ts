@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { DingbridgeApi } from '../app-api.ts';
-import { openDingbridge } from '../app.ts';
+import type { openDingbridge } from '../app.ts';
 import type { Config } from '../config/index.ts';
 import { AppError, isAppError } from '../core/index.ts';
 import { ADMIN_TOKEN_FILE, readServerInfo } from '../http/server-info.ts';
@@ -90,7 +90,8 @@ function remote(url: string, token: string, fetchImpl: typeof fetch | undefined)
 
 async function direct(config: Config, env: Readonly<Record<string, string | undefined>>, options: ConnectOptions): Promise<Connection> {
   const logger = cliLogger(nonEmpty(env.LOG_LEVEL) === undefined ? 'warn' : config.logLevel, options.logTo);
-  const open = options.open ?? openDingbridge;
+  // Loaded only here: the database, jobs and services are most of the CLI's start time, and server mode needs none.
+  const open = options.open ?? (await import('../app.ts')).openDingbridge;
   let dingbridge;
   try {
     dingbridge = await open(config, { logger, role: 'cli' });
