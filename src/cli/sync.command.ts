@@ -42,7 +42,8 @@ export function registerSyncCommand(program: Command, context: CliContext): void
           else io.stdout.write(describeRun(run));
           return;
         }
-        const showProgress = io.stderr.isTTY === true && !flags.json;
+        // Progress goes to stderr only, so it never mixes with the --json document on stdout.
+        const showProgress = io.stderr.isTTY === true;
         while (!isTerminal(run)) {
           if (showProgress) io.stderr.write(`\r\x1b[K${progressLine(run)}`);
           await sleep(context.pollIntervalMs);
