@@ -1,35 +1,134 @@
 /**
  * The composition root (STYLE.md 2): builds every part from the config and passes dependencies in. The server
- * (`dingbridge serve`) and the CLI in direct mode both open Dingbridge through {@link openDingbridge}.
+ * (`dingbridge serve`) and the CLI in direct mode both open Dingbridge through {@link openDingbridge}; nothing
+ * else in `src/` builds a service.
  */
 import type { Logger } from 'pino';
 import type { DingbridgeApi } from './app-api.ts';
-import type { Config } from './config/index.ts';
-import type { DatabaseHandle } from './db/index.ts';
+import { createBindings } from './bindings/index.ts';
+import { createSecretBox, type Config } from './config/index.ts';
+import type { Clock } from './core/index.ts';
+import { systemClock } from './core/index.ts';
+import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index.ts';
+import { createDirectory } from './directory/index.ts';
+import { createMetrics, type Metrics } from './http/index.ts';
+import { createJobs, type Jobs } from './jobs/index.ts';
+import { createSyncRuns, type SyncRuns } from './sync/index.ts';
 
 export interface OpenOptions {
   logger: Logger;
   /**
-   * `server`: migrates, starts the job workers and schedules. `cli`: migrates and sends jobs, works none until
+   * `server`: migrates and starts the job workers. `cli`: migrates and sends jobs, works none until
    * {@link Dingbridge.startWorkers} (a CLI `sync --wait` without a server runs its sync itself).
    */
   role: 'server' | 'cli';
+  clock?: Clock;
+  /** An open database to use instead of the one the config names (tests); closed by {@link Dingbridge.close}. */
+  database?: DatabaseHandle;
+  /** Extra pg-boss options (tests shorten polling). */
+  jobs?: Parameters<typeof createJobs>[0]['boss'];
 }
 
 export interface Dingbridge {
   readonly config: Config;
   readonly database: DatabaseHandle;
+  readonly jobs: Jobs;
+  readonly metrics: Metrics;
   readonly api: DingbridgeApi;
-  /** Starts the pg-boss workers (full sync …) in this process; the server calls it at start. */
+  readonly runs: SyncRuns;
+  /** Starts the pg-boss workers (full sync …) in this process; the server calls it at start. Idempotent. */
   startWorkers(): Promise<void>;
+  /** Database and job queue answer, for `/readyz`. */
+  readiness(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; message?: string }> }>;
   /** Stops workers (letting a running sync finish up to a timeout), jobs and the database. */
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it under a lock), the job queues and the services. Implemented below. */
+/**
+ * Opens the database (migrating it under a lock), the job queues and the services.
+ *
+ * @example
+ * const dingbridge = await openDingbridge(loadConfig(), { logger, role: 'server' });
+ * await dingbridge.startWorkers();
+ * const bindings = await dingbridge.api.bindings.list();
+ */
 export async function openDingbridge(config: Config, options: OpenOptions): Promise<Dingbridge> {
-  void config;
-  void options;
-  await Promise.resolve();
-  throw new Error('openDingbridge: being built (issue 4)');
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const database =
+    options.database ??
+    (await createDatabase(config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl }));
+  let jobs: Jobs | undefined;
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database: migrations applied');
+    jobs = createJobs({ database, logger, ...(options.jobs === undefined ? {} : { boss: options.jobs }) });
+    await jobs.start();
+  } catch (error) {
+    await jobs?.stop({ graceful: false }).catch(() => undefined);
+    await database.close();
+    throw error;
+  }
+  const jobsStarted = jobs;
+
+  const metrics = createMetrics();
+  const secretBox = createSecretBox(config.secretKey);
+  const directory = createDirectory({ db: database.db });
+  const bindings = createBindings({
+    db: database.db,
+    secretBox,
+    clock,
+    createTargetUnit: async (name, trx) => (await directory.createUnit({ name, parentId: null }, trx)).id,
+    clientOptions: { rateLimit: { qps: config.dingtalkQps }, onCall: (info) => metrics.observeCall(info) },
+  });
+  const runs = createSyncRuns({
+    db: database.db,
+    jobs: jobsStarted,
+    syncContext: (id) => bindings.syncContext(id),
+    logger: logger.child({ area: 'sync' }),
+    clock,
+    listeners: {
+      stepEnded: (step, seconds) => metrics.observeStep(step, seconds),
+      runEnded: (run) => metrics.observeRunEnded(run.kind, run.status),
+      opsApplied: (counts) => {
+        for (const { op, status, n } of counts) metrics.observeOps(op, status, n);
+      },
+    },
+  });
+
+  let workersStarted = false;
+  let closed = false;
+  return {
+    config,
+    database,
+    jobs: jobsStarted,
+    metrics,
+    runs,
+    api: { bindings, runs, directory },
+    async startWorkers() {
+      if (workersStarted) return;
+      workersStarted = true;
+      await runs.startWorker();
+    },
+    async readiness() {
+      const checks: Record<string, { ok: boolean; message?: string }> = {};
+      try {
+        await database.db.selectFrom('bindings').select('id').limit(1).execute();
+        checks.database = { ok: true };
+      } catch (error) {
+        checks.database = { ok: false, message: error instanceof Error ? error.message : String(error) };
+      }
+      checks.jobs = closed ? { ok: false, message: 'stopping' } : { ok: true };
+      return { ok: Object.values(checks).every((c) => c.ok), checks };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await jobsStarted.stop({ graceful: true, timeoutMs: 30_000 });
+      } finally {
+        await database.close();
+      }
+    },
+  };
 }

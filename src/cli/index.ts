@@ -16,6 +16,7 @@ import { connect as connectToDingbridge, type ConnectFn } from './connect.ts';
 import { registerDirectoryCommands } from './directory.command.ts';
 import { registerEmulatorCommand } from './emulator.command.ts';
 import { registerRunsCommands } from './runs.command.ts';
+import { registerServeCommand } from './serve.command.ts';
 import { registerSyncCommand } from './sync.command.ts';
 
 /** What the program runs with; tests replace the streams, the connection and the poll interval. */
@@ -44,6 +45,7 @@ export function buildProgram(dependencies: Partial<CliDependencies> = {}): Comma
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
     .exitOverride();
+  registerServeCommand(program, io);
   registerEmulatorCommand(program);
   registerBindingsCommands(program, context);
   registerSyncCommand(program, context);

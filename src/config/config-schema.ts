@@ -51,10 +51,12 @@ export const configOptions = {
   PORT: option({
     name: 'PORT',
     fallback: '8080',
-    expected: 'an integer from 1 to 65535',
-    description: 'TCP port of the HTTP server (admin console, API, DingTalk callbacks).',
+    expected: 'an integer from 0 to 65535',
+    description:
+      'TCP port of the HTTP server (admin console, API, DingTalk callbacks). 0 picks a free port (tests, one-off ' +
+      'runs); the CLI finds it in `DATA_DIR/server.json`. Set `PUBLIC_URL` too when DingTalk must reach it.',
     echo: true,
-    schema: decimalInteger.pipe(z.number().int().min(1).max(65_535)),
+    schema: decimalInteger.pipe(z.number().int().min(0).max(65_535)),
   }),
   HOST: option({
     name: 'HOST',

@@ -58,8 +58,8 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['PORT', '0', 'an integer from 1 to 65535'],
-    ['PORT', 'http', 'an integer from 1 to 65535'],
+    ['PORT', '65536', 'an integer from 0 to 65535'],
+    ['PORT', 'http', 'an integer from 0 to 65535'],
     ['HOST', 'not a host', 'a host name or IP address'],
     ['PUBLIC_URL', 'ftp://example.com', 'an absolute http:// or https:// URL'],
     ['PUBLIC_URL', 'https://example.com/?x=1', 'without query or fragment'],

@@ -106,3 +106,24 @@ export {
 export { applyPlan, type ApplyOptions, type ApplyProgress, type ApplyResult } from './apply-plan.ts';
 export { planOpRecord, recordPlannedOps, type OpTargetKind, type PlanOpRecord } from './plan-op-record.ts';
 export { loadDirectoryView } from './load-directory-view.ts';
+export {
+  createSyncRuns,
+  type SyncContext,
+  type SyncRunListeners,
+  type SyncRuns,
+  type SyncRunsDeps,
+} from './sync-runs.ts';
+export {
+  RUN_STEPS,
+  runListQuerySchema,
+  runOpsQuerySchema,
+  runOpViewSchema,
+  runViewSchema,
+  TERMINAL_RUN_STATUSES,
+  type RunListQuery,
+  type RunOpsQuery,
+  type RunOpView,
+  type RunsService,
+  type RunStep,
+  type RunView,
+} from './sync-run-contract.ts';

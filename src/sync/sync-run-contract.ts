@@ -37,6 +37,8 @@ export const runViewSchema = z.object({
     users: z.number(),
     review: z.number(),
   }).partial(),
+  /** Seconds each step took, for the steps that ran. */
+  stepSeconds: z.partialRecord(z.enum(RUN_STEPS), z.number()).optional(),
   /** DingTalk HTTP attempts the run made (token included). */
   apiCalls: z.object({ total: z.number(), byApi: z.record(z.string(), z.number()), throttled: z.number() }),
   /** Why the guard held the run (held runs and dry runs that would have been held). */
