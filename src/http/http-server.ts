@@ -34,6 +34,16 @@ export interface HttpServerDeps {
   version: string;
   /** `servers[]` of the OpenAPI document. */
   publicUrl: string;
+  /**
+   * Admin API routes of other areas (apps of the OIDC provider, …): declared like the built-in ones, so they are
+   * authenticated, validated and in the OpenAPI document.
+   */
+  adminRoutes?: AnyRoute[];
+  /**
+   * Plugins of other areas with routes outside the admin API and its bearer auth (DingTalk callbacks, sign-in
+   * pages, the OIDC provider). Registered after the admin API, with the same error and not-found handlers.
+   */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /**
@@ -83,6 +93,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     ...runRoutes(deps.api),
     ...directoryRoutes(deps.api),
     ...healthRoutes({ readiness: deps.readiness, metrics: deps.metrics }),
+    ...(deps.adminRoutes ?? []),
   ];
   const document = buildOpenApiDocument(routes, { version: deps.version, publicUrl: deps.publicUrl });
 
@@ -133,6 +144,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     logLevel: 'warn',
     uiConfig: { persistAuthorization: false, tryItOutEnabled: false },
   });
+  for (const plugin of deps.plugins ?? []) await plugin(app);
   return app;
 }
 

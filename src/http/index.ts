@@ -17,3 +17,4 @@ export {
   writeServerInfo,
   type ServerInfo,
 } from './server-info.ts';
+export { defineRoute, type AnyRoute, type RouteContract, type RouteInput } from './route-contract.ts';
