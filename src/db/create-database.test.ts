@@ -6,9 +6,11 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../core/index.ts';
 import { describeEachDatabase } from '../../test/support/test-database.ts';
+import { createMigrationProvider } from './migration-provider.ts';
 import { createDatabase, json, migrateToLatest, PGLITE_DIR, translatePostgresError } from './index.ts';
 
-const ALL_MIGRATIONS = ['2026-11-24T0001-directory', '2026-11-24T0002-sync-runs-and-admin'];
+/** Every migration file's name, in order: adding a migration needs no edit here. */
+const ALL_MIGRATIONS = Object.keys(await createMigrationProvider().getMigrations());
 
 async function appErrorOf(promise: Promise<unknown>) {
   try {

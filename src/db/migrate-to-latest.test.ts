@@ -5,9 +5,11 @@ import {
   openTestDatabase,
   testDatabaseKinds,
 } from '../../test/support/test-database.ts';
+import { createMigrationProvider } from './migration-provider.ts';
 import { createDatabase, dumpSchema, migrateToLatest } from './index.ts';
 
-const ALL_MIGRATIONS = ['2026-11-24T0001-directory', '2026-11-24T0002-sync-runs-and-admin'];
+/** Every migration file's name, in order: adding a migration needs no edit here. */
+const ALL_MIGRATIONS = Object.keys(await createMigrationProvider().getMigrations());
 
 const onPostgres = testDatabaseKinds.includes('postgres');
 
