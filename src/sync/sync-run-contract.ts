@@ -92,8 +92,11 @@ export type RunOpsQuery = z.input<typeof runOpsQuerySchema>;
  * `run.not_held` (approve/reject of a run that is not held).
  */
 export interface RunsService {
-  /** Queues a full sync. While one is queued for the binding already, returns that run instead of a second. */
-  start(bindingId: string, options?: { dryRun?: boolean }): Promise<RunView>;
+  /**
+   * Queues a full sync (`kind: 'reconcile'` for a scheduled one: the same sync, told apart in the run list). While
+   * one is queued for the binding already, returns that run instead of a second.
+   */
+  start(bindingId: string, options?: { dryRun?: boolean; kind?: 'full' | 'reconcile' }): Promise<RunView>;
   list(query?: RunListQuery): Promise<RunView[]>;
   show(id: string): Promise<RunView>;
   ops(id: string, query?: RunOpsQuery): Promise<RunOpView[]>;

@@ -116,11 +116,12 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
   const service: SyncRuns = {
     async start(bindingId, options = {}) {
       const dryRun = options.dryRun ?? false;
+      const kind = options.kind ?? 'full';
       const context = await deps.syncContext(bindingId); // binding.not_found before anything is written
       const id = crypto.randomUUID();
       const outcome = { sent: false };
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('sync_runs').values({ id, binding_id: context.binding.id, kind: 'full', dry_run: dryRun }).execute();
+        await trx.insertInto('sync_runs').values({ id, binding_id: context.binding.id, kind, dry_run: dryRun }).execute();
         const jobId = await jobs.send(JOB_QUEUES.fullSync.name, { runId: id } satisfies FullSyncJob, {
           transaction: trx,
           singletonKey: dryRun ? `${bindingId}:dry-run` : bindingId,
@@ -141,6 +142,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
         .where('binding_id', '=', bindingId)
         .where('status', '=', 'queued')
         .where('dry_run', '=', dryRun)
+        .where('kind', 'in', ['full', 'reconcile'])
         .orderBy('created_at', 'desc')
         .executeTakeFirst();
       if (queued) return toView(queued);
