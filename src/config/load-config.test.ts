@@ -156,3 +156,11 @@ describe('renderConfigTable', () => {
     expect(table).toContain('| `PUBLIC_URL` | `http://localhost:<PORT>` |');
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('holds the current table of options (regenerate it from renderConfigTable() when this fails)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(doc).toContain(renderConfigTable());
+  });
+});
