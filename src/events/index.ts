@@ -1,0 +1,11 @@
+/**
+ * The events area's only face (issue 5): DingTalk address-book events into the directory within seconds.
+ * HTTP push receiver → durable inbox → `events-process` worker (re-fetch, plan, guard, apply as an `event` run),
+ * and failed-event recovery (§7.5). The Stream listener stores into the same inbox.
+ *
+ * @example
+ * import { createEventInbox, type InboxEvent } from '../events/index.ts';
+ * const inbox = createEventInbox({ db, jobs });
+ * await inbox.store(bindingId, [{ eventId, eventType: 'user_add_org', corpId, bornAt, payload, source: 'stream' }]);
+ */
+export { INBOX_EVENT_SOURCES, type EventInbox, type InboxEvent, type InboxEventSource, type JsonValue } from './inbox-event.ts';
