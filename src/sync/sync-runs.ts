@@ -388,43 +388,43 @@ class RunPipeline {
       const department = await context.client.departments.get(root, { signal });
       rootNames.set(root, department.name);
     }
-    let lastWrite = 0;
+    const record = this.progressRecorder(runId);
     return crawlAddressBook(addressBookSourceOf(context.client), {
       roots,
       rootNames,
       signal,
-      onProgress: (progress) => {
-        const now = Date.now();
-        if (now - lastWrite < PROGRESS_WRITE_MS) return;
-        lastWrite = now;
-        void this.db
-          .updateTable('sync_runs')
-          .set({ counts: json({ departments: progress.departments, users: progress.users }), api_calls: json(this.calls()) })
-          .where('id', '=', runId)
-          .execute()
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'sync: progress not recorded'));
-      },
+      onProgress: (progress) => record(() => ({ departments: progress.departments, users: progress.users })),
     });
   }
 
-  private async apply(runId: string, plan: SyncPlan, counts: Record<string, unknown>, signal: AbortSignal | undefined) {
+  /**
+   * Writes progress counts (and the calls so far) to the run row at most once per {@link PROGRESS_WRITE_MS}, without
+   * waiting: a progress write never slows the step it reports on, and a failed one is only logged.
+   */
+  private progressRecorder(runId: string): (counts: () => Record<string, unknown>) => void {
     let lastWrite = 0;
+    return (counts) => {
+      const now = Date.now();
+      if (now - lastWrite < PROGRESS_WRITE_MS) return;
+      lastWrite = now;
+      void this.db
+        .updateTable('sync_runs')
+        .set({ counts: json(counts()), api_calls: json(this.calls()) })
+        .where('id', '=', runId)
+        .execute()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'sync: progress not recorded'));
+    };
+  }
+
+  private async apply(runId: string, plan: SyncPlan, counts: Record<string, unknown>, signal: AbortSignal | undefined) {
+    const record = this.progressRecorder(runId);
     const result = await applyPlan(this.db, plan, {
       runId,
       now: new Date(this.clock.now()),
       ...(this.batchSize === undefined ? {} : { batchSize: this.batchSize }),
       ...(signal === undefined ? {} : { signal }),
-      onProgress: (progress) => {
-        const now = Date.now();
-        if (now - lastWrite < PROGRESS_WRITE_MS) return;
-        lastWrite = now;
-        void this.db
-          .updateTable('sync_runs')
-          .set({ counts: json({ ...counts, applied: progress.applied, failed: progress.failed, skipped: progress.skipped }) })
-          .where('id', '=', runId)
-          .execute()
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'sync: progress not recorded'));
-      },
+      onProgress: (progress) =>
+        record(() => ({ ...counts, applied: progress.applied, failed: progress.failed, skipped: progress.skipped })),
     });
     const byStatus = await this.db
       .selectFrom('sync_ops')
