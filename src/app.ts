@@ -13,7 +13,7 @@ import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index
 import { createDirectory } from './directory/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
-import { createSyncRuns, type SyncRuns } from './sync/index.ts';
+import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
 
 export interface OpenOptions {
   logger: Logger;
@@ -74,10 +74,20 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
   const metrics = createMetrics();
   const secretBox = createSecretBox(config.secretKey);
   const directory = createDirectory({ db: database.db });
+  /** Told after a binding is added, updated or removed (the reconcile scheduler; the Stream listener); each isolated. */
+  const bindingChangeListeners: ((bindingId: string) => Promise<void>)[] = [];
+  const bindingChanged = async (bindingId: string): Promise<void> => {
+    for (const listener of bindingChangeListeners) {
+      await listener(bindingId).catch((error: unknown) => logger.warn({ err: error, bindingId }, 'bindings: a change listener failed'));
+    }
+  };
   const bindings = createBindings({
     db: database.db,
     secretBox,
     clock,
+    publicUrl: config.publicUrl,
+    logger: logger.child({ area: 'bindings' }),
+    onChange: (bindingId) => bindingChanged(bindingId),
     createTargetUnit: async (name, trx) => (await directory.createUnit({ name, parentId: null }, trx)).id,
     clientOptions: { rateLimit: { qps: config.dingtalkQps }, onCall: (info) => metrics.observeCall(info) },
   });
@@ -96,6 +106,9 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     },
   });
 
+  const reconcileScheduler = createReconcileScheduler({ jobs: jobsStarted, runs, bindings, logger: logger.child({ area: 'sync' }) });
+  bindingChangeListeners.push((bindingId) => reconcileScheduler.syncOne(bindingId));
+
   let workersStarted = false;
   let closed = false;
   return {
@@ -109,6 +122,9 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
       if (workersStarted) return;
       workersStarted = true;
       await runs.startWorker();
+      // Schedules changed while no server ran (a direct-mode CLI edit that failed to reach pg-boss) are repaired.
+      await reconcileScheduler.syncAll();
+      await reconcileScheduler.startWorker();
     },
     async readiness() {
       const checks: Record<string, { ok: boolean; message?: string }> = {};

@@ -13,6 +13,57 @@ export const apiBaseSchema = z.union([
 ]);
 
 /**
+ * Real-time events (issue 5): `http` = DingTalk pushes to `{PUBLIC_URL}/callback/idp/dingtalk/orgapp/{corpId}`
+ * (§7; needs the callback token and AES key set in DingTalk's console), `stream` = Dingbridge connects to DingTalk's
+ * Stream gateway (§9), `off` = scheduled and manual syncs only. Token and key are secrets: sealed at rest, never shown.
+ */
+export const EVENT_MODES = ['off', 'http', 'stream'] as const;
+export const eventSettingsInputSchema = z
+  .object({
+    mode: z.enum(EVENT_MODES),
+    /** §7.3: the token DingTalk signs with; 3 to 32 letters or digits (absent keeps the stored one). */
+    callbackToken: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'expected 3 to 32 letters or digits').optional(),
+    /** §7.3: the 43-character EncodingAESKey (absent keeps the stored one). */
+    aesKey: z.string().regex(/^[A-Za-z0-9]{43}$/, 'expected exactly 43 letters or digits').optional(),
+  })
+  .strict();
+export type EventSettingsInput = z.input<typeof eventSettingsInputSchema>;
+
+/**
+ * Scheduled reconciliation (issue 5): a full sync on a schedule, fired once however many replicas run. Times and
+ * cron expressions are read in `timezone` (IANA name; default Asia/Shanghai, DingTalk's home).
+ */
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('off') }).strict(),
+  z.object({ kind: z.literal('cron'), cron: z.string().trim().min(1), timezone: z.string().default('Asia/Shanghai') }).strict(),
+  z
+    .object({
+      kind: z.literal('daily'),
+      times: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')).min(1).max(24),
+      timezone: z.string().default('Asia/Shanghai'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('interval'), hours: z.number().int().min(1).max(24) }).strict(),
+]);
+export type Schedule = z.output<typeof scheduleSchema>;
+export type ScheduleInput = z.input<typeof scheduleSchema>;
+
+/**
+ * Sign-in with DingTalk (issue 6): which ways are offered, whether people outside the organization may sign in,
+ * and whether a member not yet synced is created on first sign-in or refused until a sync brings them.
+ */
+export const LOGIN_METHODS = ['qr', 'workbench'] as const;
+export const loginSettingsSchema = z
+  .object({
+    methods: z.array(z.enum(LOGIN_METHODS)).default([]),
+    outsiders: z.enum(['deny', 'allow']).default('deny'),
+    provisionOnLogin: z.enum(['create', 'refuse']).default('refuse'),
+  })
+  .strict();
+export type LoginSettings = z.output<typeof loginSettingsSchema>;
+export type LoginSettingsInput = z.input<typeof loginSettingsSchema>;
+
+/**
  * `POST /api/v1/bindings`, `dingbridge bindings add`. Unknown keys are refused (a typo must not be silently dropped).
  * `targetUnitId` absent: a new unit named after the binding is created at the top of the directory.
  * `mapping`/`matching`/`scope`/`thresholds`/`leaverPolicy` take the sync area's schemas; absent = defaults.
@@ -33,6 +84,12 @@ export const bindingCreateSchema = z
     mapping: z.record(z.string(), z.unknown()).optional(),
     /** Matching rules (presets by name or `{name, local, source}`), in order. Absent = none. */
     matching: z.array(z.unknown()).optional(),
+    /** Absent = `{mode: 'off'}`. */
+    events: eventSettingsInputSchema.optional(),
+    /** Absent = `{kind: 'off'}`. */
+    schedule: scheduleSchema.optional(),
+    /** Absent = no DingTalk sign-in for this binding. */
+    login: loginSettingsSchema.optional(),
   })
   .strict();
 export type BindingCreateInput = z.input<typeof bindingCreateSchema>;
@@ -62,6 +119,17 @@ export const bindingViewSchema = z.object({
   /** Printed form: target → `{source, mode}`. */
   mapping: z.json(),
   matching: z.json(),
+  events: z.object({
+    mode: z.enum(EVENT_MODES),
+    callbackTokenSet: z.boolean(),
+    aesKeySet: z.boolean(),
+    /** What to paste into DingTalk's console as the Request URL (事件订阅 → 请求网址); null unless mode is http. */
+    requestUrl: z.string().nullable(),
+  }),
+  schedule: z.json(),
+  /** Next time the schedule fires, when it is on. */
+  nextScheduledAt: z.iso.datetime().nullable(),
+  login: z.object({ methods: z.array(z.enum(LOGIN_METHODS)), outsiders: z.enum(['deny', 'allow']), provisionOnLogin: z.enum(['create', 'refuse']) }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -96,6 +164,19 @@ export type BindingCheckReport = z.infer<typeof bindingCheckReportSchema>;
 /** `DELETE /api/v1/bindings/:id`: the binding and its links go; its units and accounts stay as local objects. */
 export const bindingRemovalSchema = z.object({ id: z.uuid(), unlinkedAccounts: z.number(), unlinkedUnits: z.number() });
 export type BindingRemoval = z.infer<typeof bindingRemovalSchema>;
+
+/** What the event receiver and the Stream listener need of a binding (secrets opened). */
+export interface BindingEventContext {
+  bindingId: string;
+  corpId: string;
+  appKey: string;
+  appSecret: string;
+  mode: (typeof EVENT_MODES)[number];
+  callbackToken: string | null;
+  aesKey: string | null;
+  /** The binding's DingTalk hosts; null = the real DingTalk (the Stream gateway is on the `api` host). */
+  apiBase: { oapi?: string; api?: string; login?: string } | null;
+}
 
 /** The bindings area as the rest of the application (HTTP routes, CLI) uses it. Errors are AppErrors (`binding.not_found`, `binding.corp_id_taken`, `binding.invalid`). */
 export interface BindingsService {

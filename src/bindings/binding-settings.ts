@@ -2,7 +2,8 @@
  * A binding's sync settings (scope, thresholds, leaver policy, field mapping, matching rules): parsed with the sync
  * area's schemas on the way in, stored as their canonical JSON, parsed again on the way out to the sync pipeline.
  */
-import type { z } from 'zod';
+import { Cron } from 'croner';
+import { z } from 'zod';
 import {
   DEFAULT_FIELD_MAPPING_SPEC,
   deletionThresholdsSchema,
@@ -19,8 +20,10 @@ import {
   type MatchingPreset,
   type MatchingRule,
   type SyncScope,
+  scheduleCrons,
 } from '../sync/index.ts';
-import type { JsonValue } from '../db/index.ts';
+import type { JsonObject, JsonValue } from '../db/index.ts';
+import { EVENT_MODES, loginSettingsSchema, scheduleSchema, type LoginSettings, type Schedule } from './binding-contract.ts';
 import { inputIssues, type InputIssue } from './binding-errors.ts';
 
 /**
@@ -45,6 +48,8 @@ export interface StoredSettings {
   mapping: JsonValue;
   matching: JsonValue;
 }
+
+type EventMode = (typeof EVENT_MODES)[number];
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; issues: InputIssue[] };
 
@@ -134,4 +139,96 @@ function parseField<T>(schema: z.ZodType<T>, value: unknown, prefix: string, iss
   if (result.success) return result.data;
   issues.push(...inputIssues(result.error.issues, [prefix]));
   return undefined;
+}
+
+/**
+ * Real-time events, the reconciliation schedule and DingTalk sign-in (issues 5 and 6), kept together in the
+ * `settings` jsonb column (no column each: they are read whole, never queried by value). The callback token and
+ * AES key are sealed there (`binding:<id>:callback_token`, `binding:<id>:aes_key`).
+ */
+export interface ChannelSettings {
+  events: { mode: EventMode; callbackToken: string | null; aesKey: string | null };
+  schedule: Schedule;
+  login: LoginSettings;
+}
+
+const storedChannelSettingsSchema = z.object({
+  events: z
+    .object({ mode: z.enum(EVENT_MODES), callbackToken: z.string().nullable().default(null), aesKey: z.string().nullable().default(null) })
+    .default({ mode: 'off', callbackToken: null, aesKey: null }),
+  schedule: scheduleSchema.default({ kind: 'off' }),
+  login: loginSettingsSchema.default({ methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' }),
+});
+
+/**
+ * The channel settings of a stored `settings` object (a row written before issue 5 has `{}`: events off, no
+ * schedule, no sign-in). Other keys of the object are left to their owners.
+ *
+ * @example
+ * const parsed = parseChannelSettings(row.settings); // parsed.value.events.mode === 'off'
+ */
+export function parseChannelSettings(stored: JsonObject): Parsed<ChannelSettings> {
+  const result = storedChannelSettingsSchema.safeParse(stored);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, issues: inputIssues(result.error.issues, ['settings']) };
+}
+
+/** Five cron fields: minute hour day-of-month month day-of-week (pg-boss fires schedules by the minute). */
+const CRON_FIELDS = 5;
+
+/**
+ * What is wrong with a schedule beyond its shape: an unknown time zone, a cron expression that does not parse.
+ *
+ * @example
+ * scheduleIssues({ kind: 'cron', cron: '0 25 * * *', timezone: 'Asia/Shanghai' }); // [{ field: 'schedule.cron', … }]
+ */
+export function scheduleIssues(schedule: Schedule): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const issue = (key: string, message: string): void => {
+    issues.push({ field: `schedule.${key}`, message, code: 'custom', path: ['schedule', key] });
+  };
+  if (schedule.kind === 'cron' || schedule.kind === 'daily') {
+    if (!isTimeZone(schedule.timezone)) {
+      issue('timezone', `unknown time zone ${JSON.stringify(schedule.timezone)}; expected an IANA name such as Asia/Shanghai or UTC`);
+      return issues;
+    }
+  }
+  if (schedule.kind === 'cron') {
+    const fields = schedule.cron.split(/\s+/).length;
+    if (fields !== CRON_FIELDS) {
+      issue('cron', `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
+    } else {
+      try {
+        new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+      } catch (error) {
+        issue('cron', `not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  return issues;
+}
+
+/**
+ * When the schedule next fires after `from` (null when it is off), computed the way pg-boss fires it: each
+ * cron expression of {@link scheduleCrons} in its time zone.
+ *
+ * @example
+ * nextScheduledAt(id, { kind: 'interval', hours: 6 }, new Date('2026-11-24T07:10:00Z')); // 2026-11-24T12:00:00.000Z
+ */
+export function nextScheduledAt(bindingId: string, schedule: Schedule, from: Date): Date | null {
+  let next: Date | null = null;
+  for (const { cron, tz } of scheduleCrons(bindingId, schedule)) {
+    const at = new Cron(cron, { timezone: tz, paused: true }).nextRun(from);
+    if (at !== null && (next === null || at < next)) next = at;
+  }
+  return next;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../config/index.ts';
+import type { JsonObject } from '../db/index.ts';
 import { isAppError, systemClock, type Clock } from '../core/index.ts';
 import { json, translatePostgresError, type Binding, type Database, type DingTalkApiBase } from '../db/index.ts';
 import { createDingTalkClient, isDingTalkError, type DingTalkClient, type DingTalkClientOptions } from '../dingtalk/index.ts';
@@ -16,6 +17,9 @@ import {
   bindingUpdateSchema,
   type BindingCheckReport,
   type BindingCreateInput,
+  type BindingEventContext,
+  type EventSettingsInput,
+  type Schedule,
   type BindingRemoval,
   type BindingsService,
   type BindingUpdateInput,
@@ -36,7 +40,11 @@ import {
 import {
   DEFAULT_DELETION_THRESHOLDS,
   defaultMapping,
+  nextScheduledAt,
+  parseChannelSettings,
   parseMappingAndMatching,
+  scheduleIssues,
+  type ChannelSettings,
   parseStoredSettings,
   printSettings,
   type BindingSettings,
@@ -53,7 +61,14 @@ export interface BindingsDeps {
   /** Timestamps of rows and reports. (The clients take their clock from `clientOptions`.) */
   clock?: Clock;
   /** Lifecycle lines (added, updated, removed, checked); never the secret. */
-  logger?: Pick<Logger, 'info'>;
+  logger?: Pick<Logger, 'info'> & Partial<Pick<Logger, 'warn'>>;
+  /** Where DingTalk reaches this server (`PUBLIC_URL`): the base of each binding's callback Request URL. */
+  publicUrl: string;
+  /**
+   * Called after an add, update or removal has committed (the reconcile scheduler and the Stream listener
+   * subscribe). A failing listener is logged and does not fail the change, which is already stored.
+   */
+  onChange?: (bindingId: string) => void | Promise<void>;
 }
 
 /** What a sync run needs of its binding. */
@@ -70,12 +85,32 @@ export interface Bindings extends BindingsService {
   syncContext(id: string): Promise<BindingSyncContext>;
   /** The shared client of a binding (one per binding and credentials: its rate limiter and token cache must be shared by everything that calls DingTalk for that app). */
   clientOf(id: string): Promise<DingTalkClient>;
+  /** What the event receiver and the Stream listener need of a binding, secrets opened. `binding.not_found`. */
+  eventContext(bindingId: string): Promise<BindingEventContext>;
+  /** The same by CorpId (the callback URL names the organization); undefined when no binding has it. */
+  eventContextByCorp(corpId: string): Promise<BindingEventContext | undefined>;
+  /** Every binding whose event mode is not `off`. */
+  eventBindings(): Promise<BindingEventContext[]>;
+  /** Every binding's reconciliation schedule (`{kind: 'off'}` included, so a scheduler can remove stale ones). */
+  schedules(): Promise<{ bindingId: string; schedule: Schedule }[]>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The sealed secret's associated data: a value copied into another binding's row does not open there. */
 const secretContext = (id: string): string => `binding:${id}:app_secret`;
+const callbackTokenContext = (id: string): string => `binding:${id}:callback_token`;
+const aesKeyContext = (id: string): string => `binding:${id}:aes_key`;
+
+/** Where each missing event secret is found, for the `binding.invalid` message (§7.3). */
+const EVENT_SECRET_HINTS = {
+  callbackToken:
+    "required when events.mode is http: the signing token you set in DingTalk's developer console " +
+    '(开发者后台 → 事件订阅 → 签名 token); pass --callback-token',
+  aesKey:
+    "required when events.mode is http: the 43-character key you set in DingTalk's developer console " +
+    '(开发者后台 → 事件订阅 → 加密 aes_key); pass --aes-key',
+} as const;
 
 /**
  * The bindings service over one database.
@@ -89,6 +124,14 @@ export function createBindings(deps: BindingsDeps): Bindings {
   const { db, secretBox } = deps;
   const clock = deps.clock ?? systemClock;
   const log = (fields: Record<string, unknown>, message: string): void => deps.logger?.info({ area: 'bindings', ...fields }, message);
+  const publicUrl = deps.publicUrl.replace(/\/+$/, '');
+  const changed = async (bindingId: string): Promise<void> => {
+    try {
+      await deps.onChange?.(bindingId);
+    } catch (error) {
+      deps.logger?.warn?.({ area: 'bindings', bindingId, err: error }, 'a binding change listener failed');
+    }
+  };
   /** One client per binding, rebuilt when the credentials or hosts change. */
   const clients = new Map<string, { fingerprint: string; client: DingTalkClient }>();
 
@@ -122,6 +165,84 @@ export function createBindings(deps: BindingsDeps): Bindings {
     return parsed.value;
   };
 
+  const channelOf = (row: Binding): ChannelSettings => {
+    const parsed = parseChannelSettings(row.settings);
+    if (!parsed.ok) throw corruptBinding(row.id, parsed.issues);
+    return parsed.value;
+  };
+
+  /**
+   * The channel settings after an input: events merged with the stored ones (an absent token or key keeps the
+   * stored one), then checked as a whole — mode http needs both secrets, a schedule a real zone and cron.
+   */
+  const nextChannel = (
+    id: string,
+    current: ChannelSettings,
+    input: { events?: EventSettingsInput | undefined; schedule?: Schedule | undefined; login?: ChannelSettings['login'] | undefined },
+  ): ChannelSettings => {
+    const events = { ...current.events };
+    if (input.events !== undefined) {
+      events.mode = input.events.mode;
+      if (input.events.callbackToken !== undefined) events.callbackToken = secretBox.seal(input.events.callbackToken, callbackTokenContext(id));
+      if (input.events.aesKey !== undefined) events.aesKey = secretBox.seal(input.events.aesKey, aesKeyContext(id));
+    }
+    const next: ChannelSettings = { events, schedule: input.schedule ?? current.schedule, login: input.login ?? current.login };
+    const issues: InputIssue[] = input.schedule === undefined ? [] : scheduleIssues(next.schedule);
+    if (events.mode === 'http') {
+      for (const key of ['callbackToken', 'aesKey'] as const) {
+        if (events[key] === null) issues.push({ field: `events.${key}`, message: EVENT_SECRET_HINTS[key], code: 'custom', path: ['events', key] });
+      }
+    }
+    if (issues.length > 0) throw invalidBinding(issues);
+    return next;
+  };
+
+  const eventContextOf = (row: Binding): BindingEventContext => {
+    const { events } = channelOf(row);
+    return {
+      bindingId: row.id,
+      corpId: row.corp_id,
+      appKey: row.app_key,
+      appSecret: secretBox.open(row.app_secret_enc, secretContext(row.id)),
+      mode: events.mode,
+      callbackToken: events.callbackToken === null ? null : secretBox.open(events.callbackToken, callbackTokenContext(row.id)),
+      aesKey: events.aesKey === null ? null : secretBox.open(events.aesKey, aesKeyContext(row.id)),
+      apiBase: row.api_base,
+    };
+  };
+
+  /** The row as the API shows it: everything but the secrets. */
+  const viewOf = (row: Binding): BindingView => {
+    const channel = channelOf(row);
+    const next = nextScheduledAt(row.id, channel.schedule, new Date(clock.now()));
+    return {
+      id: row.id,
+      name: row.name,
+      corpId: row.corp_id,
+      appKey: row.app_key,
+      appSecretSet: row.app_secret_enc !== '',
+      agentId: row.agent_id,
+      apiBase: row.api_base,
+      targetUnitId: row.target_unit_id,
+      scope: row.scope,
+      thresholds: row.thresholds,
+      leaverPolicy: row.leaver_policy,
+      mapping: row.mapping,
+      matching: row.matching,
+      events: {
+        mode: channel.events.mode,
+        callbackTokenSet: channel.events.callbackToken !== null,
+        aesKeySet: channel.events.aesKey !== null,
+        requestUrl: channel.events.mode === 'http' ? `${publicUrl}/callback/idp/dingtalk/orgapp/${encodeURIComponent(row.corp_id)}` : null,
+      },
+      schedule: channel.schedule,
+      nextScheduledAt: next === null ? null : next.toISOString(),
+      login: channel.login,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    };
+  };
+
   const clientFor = (row: Binding): DingTalkClient => {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([row.app_key, row.app_secret_enc, row.api_base]))
@@ -150,12 +271,13 @@ export function createBindings(deps: BindingsDeps): Bindings {
         matching: extra.value.matching ?? [],
       };
       const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
+      const id = randomUUID();
+      const channel = nextChannel(id, defaultChannel(), body);
 
       // Checked before calling DingTalk, for a clean message; the unique constraint still decides races below.
       await ensureCorpFree(body.corpId);
       if (options.verify !== false) await verify(body.corpId, { appKey: body.appKey, appSecret: body.appSecret }, apiBase);
 
-      const id = randomUUID();
       const now = new Date(clock.now());
       const stored = printSettings(settings);
       try {
@@ -182,6 +304,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
               api_base: apiBase === null ? null : json({ ...apiBase }),
               target_unit_id: targetUnitId,
               ...jsonColumns(stored),
+              settings: json(channelJson(channel)),
               created_at: now,
               updated_at: now,
             })
@@ -191,6 +314,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
         throw translateConflict(error, body.corpId);
       }
       log({ bindingId: id, corpId: body.corpId, verified: options.verify !== false }, 'binding added');
+      await changed(id);
       return viewOf(await load(id));
     },
 
@@ -221,6 +345,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
         matching: extra.value.matching ?? current.matching,
       };
       const apiBase = body.apiBase === undefined ? row.api_base : body.apiBase === null ? null : normalizeApiBase(body.apiBase);
+      const channel = nextChannel(id, channelOf(row), body);
       const appKey = body.appKey ?? row.app_key;
       const credentialsChanged =
         (body.appKey !== undefined && body.appKey !== row.app_key) ||
@@ -241,12 +366,14 @@ export function createBindings(deps: BindingsDeps): Bindings {
           ...(body.agentId === undefined ? {} : { agent_id: body.agentId }),
           api_base: apiBase === null ? null : json({ ...apiBase }),
           ...jsonColumns(stored),
+          settings: json({ ...row.settings, ...channelJson(channel) }),
           updated_at: new Date(clock.now()),
         })
         .where('id', '=', id)
         .execute();
-      const changed = Object.keys(body).filter((key) => key !== 'appSecret');
-      log({ bindingId: id, changed, secretChanged: body.appSecret !== undefined, verified: credentialsChanged && options.verify !== false }, 'binding updated');
+      const changedKeys = Object.keys(body).filter((key) => key !== 'appSecret');
+      log({ bindingId: id, changed: changedKeys, secretChanged: body.appSecret !== undefined, verified: credentialsChanged && options.verify !== false }, 'binding updated');
+      await changed(id);
       return viewOf(await load(id));
     },
 
@@ -267,6 +394,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
       });
       clients.delete(id);
       log({ bindingId: id, unlinkedAccounts: removal.unlinkedAccounts, unlinkedUnits: removal.unlinkedUnits }, 'binding removed');
+      await changed(id);
       return removal;
     },
 
@@ -300,6 +428,30 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
     async clientOf(id: string): Promise<DingTalkClient> {
       return clientFor(await load(id));
+    },
+
+    async eventContext(bindingId: string): Promise<BindingEventContext> {
+      return eventContextOf(await load(bindingId));
+    },
+
+    async eventContextByCorp(corpId: string): Promise<BindingEventContext | undefined> {
+      const row = await db.selectFrom('bindings').selectAll().where('corp_id', '=', corpId).executeTakeFirst();
+      return row === undefined ? undefined : eventContextOf(row);
+    },
+
+    async eventBindings(): Promise<BindingEventContext[]> {
+      // A handful of bindings per installation: filtered here rather than by a jsonb query.
+      const rows = await db.selectFrom('bindings').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.filter((row) => channelOf(row).events.mode !== 'off').map(eventContextOf);
+    },
+
+    async schedules(): Promise<{ bindingId: string; schedule: Schedule }[]> {
+      const rows = await db.selectFrom('bindings').select(['id', 'settings']).orderBy('created_at').orderBy('id').execute();
+      return rows.map((row) => {
+        const parsed = parseChannelSettings(row.settings);
+        if (!parsed.ok) throw corruptBinding(row.id, parsed.issues);
+        return { bindingId: row.id, schedule: parsed.value.schedule };
+      });
     },
   };
 
@@ -339,25 +491,15 @@ function jsonColumns(stored: StoredSettings) {
   };
 }
 
-/** The row as the API shows it: everything but the secret. */
-function viewOf(row: Binding): BindingView {
-  return {
-    id: row.id,
-    name: row.name,
-    corpId: row.corp_id,
-    appKey: row.app_key,
-    appSecretSet: row.app_secret_enc !== '',
-    agentId: row.agent_id,
-    apiBase: row.api_base,
-    targetUnitId: row.target_unit_id,
-    scope: row.scope,
-    thresholds: row.thresholds,
-    leaverPolicy: row.leaver_policy,
-    mapping: row.mapping,
-    matching: row.matching,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
+/** Channel settings of a new binding: events off, no schedule, no sign-in. */
+function defaultChannel(): ChannelSettings {
+  const parsed = parseChannelSettings({});
+  if (!parsed.ok) throw new Error('the channel settings defaults do not parse');
+  return parsed.value;
+}
+
+function channelJson(channel: ChannelSettings): JsonObject {
+  return { events: { ...channel.events }, schedule: { ...channel.schedule }, login: { ...channel.login, methods: [...channel.login.methods] } };
 }
 
 /** The unique constraint on `corp_id` decides a race the pre-check lost (STYLE.md §5: translated at the edge first). */

@@ -127,3 +127,10 @@ export {
   type RunStep,
   type RunView,
 } from './sync-run-contract.ts';
+export {
+  createReconcileScheduler,
+  scheduleCrons,
+  type ReconcileCron,
+  type ReconcileScheduler,
+  type ReconcileSchedulerDeps,
+} from './reconcile-schedules.ts';

@@ -52,6 +52,7 @@ describeEachDatabase('bindings service', ({ database }) => {
       secretBox: createSecretBox(key),
       logger,
       clientOptions: { onCall: (info) => outputs.push(JSON.stringify(info)) },
+      publicUrl: 'https://idp.example.com/dingbridge',
       createTargetUnit: async (name, trx) => {
         const id = randomUUID();
         await trx.insertInto('units').values({ id, name, parent_id: null }).execute();
@@ -201,6 +202,7 @@ describeEachDatabase('bindings service', ({ database }) => {
       db,
       secretBox: createSecretBox(key),
       clientOptions: { fetch: stubFetch },
+      publicUrl: 'https://idp.example.com/dingbridge',
       createTargetUnit: async (name, trx) => {
         const id = randomUUID();
         await trx.insertInto('units').values({ id, name, parent_id: null }).execute();

@@ -10,6 +10,7 @@ import {
   bindingUpdateSchema,
   type BindingCheckReport,
   type BindingView,
+  type EventSettingsInput,
 } from '../../src/bindings/binding-contract.ts';
 import { AppError } from '../../src/core/index.ts';
 import type { DirectoryExport } from '../../src/directory/directory-contract.ts';
@@ -63,6 +64,19 @@ export const DIRECTORY: DirectoryExport = {
 };
 
 const NOW = '2026-11-24T08:00:00.000Z';
+/** What every schedule that is on shows as its next time (the real service computes it; here it is fixed). */
+export const NEXT_SCHEDULED = '2026-11-24T19:00:00.000Z';
+
+/** The events part of a view after an input: absent secrets keep the current ones, as the real service does. */
+function eventsView(input: EventSettingsInput | undefined, corpId: string, current?: BindingView['events']): BindingView['events'] {
+  const mode = input?.mode ?? 'off';
+  return {
+    mode,
+    callbackTokenSet: input?.callbackToken !== undefined || (current?.callbackTokenSet ?? false),
+    aesKeySet: input?.aesKey !== undefined || (current?.aesKeySet ?? false),
+    requestUrl: mode === 'http' ? `http://localhost:8080/callback/idp/dingtalk/orgapp/${corpId}` : null,
+  };
+}
 
 export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState } {
   const state: InMemoryState = { bindings: new Map(), runs: new Map(), verifyCalls: [], secrets: [], nextOutcome: 'succeeded', checkOk: true };
@@ -106,6 +120,10 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
           leaverPolicy: data.leaverPolicy ?? { deleteAfterDays: null },
           mapping: (data.mapping ?? {}) as BindingView['mapping'],
           matching: (data.matching ?? []) as BindingView['matching'],
+          events: eventsView(data.events, data.corpId),
+          schedule: data.schedule ?? { kind: 'off' },
+          nextScheduledAt: data.schedule === undefined || data.schedule.kind === 'off' ? null : NEXT_SCHEDULED,
+          login: data.login ?? { methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' },
           createdAt: NOW,
           updatedAt: NOW,
         };
@@ -120,10 +138,12 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
           const parsed = bindingUpdateSchema.safeParse(patch);
           if (!parsed.success) throw invalid(parsed.error.issues);
           state.verifyCalls.push(options?.verify);
-          const { appSecret: _secret, apiBase, ...rest } = parsed.data;
+          const { appSecret: _secret, apiBase, events, ...rest } = parsed.data;
           const next = {
             ...current,
             ...rest,
+            ...(events === undefined ? {} : { events: eventsView(events, current.corpId, current.events) }),
+            ...(rest.schedule === undefined ? {} : { nextScheduledAt: rest.schedule.kind === 'off' ? null : NEXT_SCHEDULED }),
             ...(apiBase === undefined ? {} : { apiBase: typeof apiBase === 'string' ? { oapi: apiBase, api: apiBase, login: apiBase } : apiBase }),
             updatedAt: NOW,
           } as BindingView;

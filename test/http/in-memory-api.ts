@@ -9,6 +9,8 @@ import {
   bindingUpdateSchema,
   type BindingCheckReport,
   type BindingView,
+  type EventSettingsInput,
+  type Schedule,
 } from '../../src/bindings/binding-contract.ts';
 import { AppError } from '../../src/core/index.ts';
 import type { DirectoryExport } from '../../src/directory/directory-contract.ts';
@@ -67,7 +69,12 @@ export function createInMemoryApi(): InMemoryApi {
         if ([...bindingsById.values()].some((b) => b.corpId === parsed.corpId)) {
           throw new AppError('binding.corp_id_taken', `CorpId ${parsed.corpId} is bound already.`, { status: 409 });
         }
-        const view = bindingView({ name: parsed.name, corpId: parsed.corpId, appKey: parsed.appKey });
+        const view = bindingView({
+          name: parsed.name,
+          corpId: parsed.corpId,
+          appKey: parsed.appKey,
+          ...channelFields(parsed, parsed.corpId),
+        });
         bindingsById.set(view.id, view);
         return Promise.resolve(view);
       },
@@ -82,7 +89,8 @@ export function createInMemoryApi(): InMemoryApi {
       update: async (id, patch, options) => {
         record('bindings.update', id, patch, options);
         const parsed = bindingUpdateSchema.parse(patch);
-        const updated = { ...binding(id), ...(parsed.name ? { name: parsed.name } : {}), updatedAt: NOW };
+        const current = binding(id);
+        const updated = { ...current, ...(parsed.name ? { name: parsed.name } : {}), ...channelFields(parsed, current.corpId, current), updatedAt: NOW };
         bindingsById.set(id, updated);
         return Promise.resolve(updated);
       },
@@ -171,6 +179,29 @@ export function createInMemoryApi(): InMemoryApi {
   return api;
 }
 
+/** The events, schedule and login fields of a view after an input (absent secrets keep the current ones). */
+function channelFields(
+  input: { events?: EventSettingsInput | undefined; schedule?: Schedule | undefined; login?: BindingView['login'] | undefined },
+  corpId: string,
+  current?: BindingView,
+): Partial<BindingView> {
+  const fields: Partial<BindingView> = {};
+  if (input.events !== undefined) {
+    fields.events = {
+      mode: input.events.mode,
+      callbackTokenSet: input.events.callbackToken !== undefined || (current?.events.callbackTokenSet ?? false),
+      aesKeySet: input.events.aesKey !== undefined || (current?.events.aesKeySet ?? false),
+      requestUrl: input.events.mode === 'http' ? `http://127.0.0.1:8080/callback/idp/dingtalk/orgapp/${corpId}` : null,
+    };
+  }
+  if (input.schedule !== undefined) {
+    fields.schedule = input.schedule;
+    fields.nextScheduledAt = input.schedule.kind === 'off' ? null : '2026-11-24T19:00:00.000Z';
+  }
+  if (input.login !== undefined) fields.login = input.login;
+  return fields;
+}
+
 export function bindingView(fields: Partial<BindingView> = {}): BindingView {
   return {
     id: randomUUID(),
@@ -186,6 +217,10 @@ export function bindingView(fields: Partial<BindingView> = {}): BindingView {
     leaverPolicy: { deleteAfterDays: 30 },
     mapping: { username: { source: 'userid', mode: 'fill_if_empty' }, email: { source: 'org_email | email', mode: 'dingtalk' } },
     matching: [],
+    events: { mode: 'off', callbackTokenSet: false, aesKeySet: false, requestUrl: null },
+    schedule: { kind: 'off' },
+    nextScheduledAt: null,
+    login: { methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' },
     createdAt: NOW,
     updatedAt: NOW,
     ...fields,
