@@ -9,3 +9,12 @@
  * await inbox.store(bindingId, [{ eventId, eventType: 'user_add_org', corpId, bornAt, payload, source: 'stream' }]);
  */
 export { INBOX_EVENT_SOURCES, type EventInbox, type InboxEvent, type InboxEventSource, type JsonValue } from './inbox-event.ts';
+export {
+  createStreamConnection,
+  backoffDelay,
+  type StreamConnection,
+  type StreamConnectionOptions,
+  type StreamConnectionStatus,
+  type StreamEvent,
+} from './stream-connection.ts';
+export { createStreamListener, type StreamListener, type StreamListenerOptions, type StreamBindingStatus, type StreamBindings, type StreamListenerMetrics } from './stream-listener.ts';
