@@ -32,6 +32,11 @@ export interface SyncInput {
   now: number;
   /** Makes ids for new units and accounts (the directory takes ids made before insert); `crypto.randomUUID` by default. */
   newId?: () => string;
+  /**
+   * People DingTalk confirmed gone (`dingtalk.not_found` on `v2/user/get` after `user_leave_org`): from an
+   * incomplete snapshot (an event batch) they are the only absences reported, so they become leavers.
+   */
+  confirmedGone?: ReadonlySet<string>;
 }
 
 /** A synced department where the binding puts it: under the unit of its nearest synced ancestor, or the target. */
@@ -111,6 +116,8 @@ export interface DirectoryDiff {
   people: PersonDiff[];
   review: ReviewItem[];
   baseline: PlanBaseline;
+  /** Userids reported absent from an incomplete snapshot because DingTalk confirmed them gone (`SyncInput.confirmedGone`). */
+  confirmedGone?: string[];
 }
 
 /**
@@ -249,8 +256,9 @@ export function diffDirectory(input: SyncInput): DirectoryDiff {
   }
   people.sort((a, b) => compareText(a.userid, b.userid));
 
-  if (complete) {
-    const absent = local.accounts.filter((account) => !presentIds.has(account.userid));
+  const confirmedGone = complete ? [] : local.accounts.filter((a) => input.confirmedGone?.has(a.userid) === true && !presentIds.has(a.userid));
+  if (complete || confirmedGone.length > 0) {
+    const absent = complete ? local.accounts.filter((account) => !presentIds.has(account.userid)) : confirmedGone;
     for (const account of absent.sort((a, b) => compareText(a.userid, b.userid))) {
       people.push({
         state: 'absent',
@@ -271,7 +279,15 @@ export function diffDirectory(input: SyncInput): DirectoryDiff {
     units: linkedUnits.length,
     memberships: local.memberships.filter((m) => deptOfUnit.has(m.unitId) && linkedAccountIds.has(m.accountId)).length,
   };
-  return { complete, units, goneUnits, people, review, baseline };
+  return {
+    complete,
+    units,
+    goneUnits,
+    people,
+    review,
+    baseline,
+    ...(confirmedGone.length > 0 ? { confirmedGone: confirmedGone.map((a) => a.userid) } : {}),
+  };
 }
 
 /**
@@ -443,7 +459,8 @@ function diffMemberships(input: MembershipDiffInput): MembershipChange[] {
   for (const existing of current) {
     if (kept.has(existing.unitId)) continue;
     const deptId = deptOfUnit.get(existing.unitId) ?? 0;
-    if (complete) {
+    // A person absent (user null) is only reported from a complete snapshot or when DingTalk confirmed them gone.
+    if (complete || user === null) {
       changes.push({ change: 'remove', unitId: existing.unitId, deptId, wasMain: existing.main });
     } else if (existing.main && certain && mainDeptId !== null) {
       // Kept because its absence is not known, but the main membership is known to be elsewhere now.

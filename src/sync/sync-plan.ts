@@ -104,7 +104,11 @@ export function planFromDiff(diff: DirectoryDiff, input: Pick<SyncInput, 'bindin
 
   if (diff.complete) planUnitDeletes(builder, diff, input.local, removalsInUnit, movesOutOf, review);
 
-  const ops = diff.complete ? builder.ops : builder.ops.filter((op) => !DESTRUCTIVE_OP_KINDS.includes(op.kind));
+  // From an incomplete snapshot only the removals of people DingTalk confirmed gone survive (an event batch).
+  const gone = new Set(diff.confirmedGone ?? []);
+  const ops = diff.complete
+    ? builder.ops
+    : builder.ops.filter((op) => !DESTRUCTIVE_OP_KINDS.includes(op.kind) || ('userid' in op && gone.has(op.userid)));
   return {
     version: 1,
     bindingId: input.binding.id,
