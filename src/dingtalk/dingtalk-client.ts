@@ -3,6 +3,7 @@
  * per-API rate limiter and call counters. No module state: two clients never share anything.
  */
 import { systemClock, type Clock } from '../core/index.ts';
+import { createCallbackApi, type CallbackApi } from './callback-api.ts';
 import { createCallStats, type CallInfo, type DingTalkCallStats } from './call-stats.ts';
 import { createCorpVerifier, type CorpVerdict } from './corp-token.ts';
 import { createDepartmentsApi, type DepartmentsApi } from './departments-api.ts';
@@ -69,6 +70,8 @@ export interface DingTalkClient {
     verifyCorp(corpId: string, options?: CallOptions): Promise<CorpVerdict>;
   };
   oauth: OauthApi;
+  /** Legacy callback APIs (§7.5 failed-event list). */
+  callbacks: CallbackApi;
   /** Counters of every HTTP attempt since creation or the last `resetStats()`. */
   stats(): DingTalkCallStats;
   resetStats(): void;
@@ -122,6 +125,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
       verifyCorp: createCorpVerifier(call, credentials),
     },
     oauth: createOauthApi(call, baseUrls, credentials),
+    callbacks: createCallbackApi(call),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     baseUrls,

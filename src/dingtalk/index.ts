@@ -15,6 +15,7 @@ export {
 export type { DepartmentsApi, DepartmentCreateInput, DepartmentUpdateInput, Language } from './departments-api.ts';
 export type { UsersApi, UserCreateInput, UserUpdateInput, UserListQuery, UserOrderField } from './users-api.ts';
 export type { CorpVerdict } from './corp-token.ts';
+export type { CallbackApi, FailedCallbackResult } from './callback-api.ts';
 export type { OauthApi, AuthorizeUrlInput, UserTokenGrant } from './oauth-api.ts';
 export type { BaseUrls, CallOptions } from './dingtalk-transport.ts';
 export type { CallInfo, CallOutcome, DingTalkCallStats } from './call-stats.ts';
