@@ -106,10 +106,10 @@ const aesKeyContext = (id: string): string => `binding:${id}:aes_key`;
 const EVENT_SECRET_HINTS = {
   callbackToken:
     "required when events.mode is http: the signing token you set in DingTalk's developer console " +
-    '(开发者后台 → 事件订阅 → 签名 token); pass --callback-token',
+    '(开发者后台 → 事件订阅 → 签名 token): events.callbackToken (CLI: --callback-token)',
   aesKey:
     "required when events.mode is http: the 43-character key you set in DingTalk's developer console " +
-    '(开发者后台 → 事件订阅 → 加密 aes_key); pass --aes-key',
+    '(开发者后台 → 事件订阅 → 加密 aes_key): events.aesKey (CLI: --aes-key)',
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { Option, type Command } from 'commander';
 import {
   bindingCreateSchema,
   bindingUpdateSchema,
+  scheduleSchema,
   type BindingCheckReport,
   type BindingCreateInput,
   type BindingUpdateInput,
@@ -21,8 +22,18 @@ import { CommandFailed, type CliContext } from './cli-context.ts';
 import { readAll } from './cli-io.ts';
 import { cell, keyValues, table, writeJson } from './cli-output.ts';
 import {
+  aesKey,
+  callbackToken,
   deleteAfterDays,
+  eventMode,
   httpUrl,
+  loginMethods,
+  outsiders,
+  provisionOnLogin,
+  schedule,
+  scheduleOf,
+  timeZone,
+  type ScheduleFlag,
   mappingFile,
   matching,
   nonEmpty,
@@ -51,6 +62,14 @@ interface BindingFlags {
   deleteAfterDays?: number | null;
   matching?: string[];
   mappingFile?: Record<string, unknown>;
+  eventMode?: 'off' | 'http' | 'stream';
+  callbackToken?: string;
+  aesKey?: string;
+  schedule?: ScheduleFlag;
+  scheduleTz?: string;
+  login?: ('qr' | 'workbench')[];
+  outsiders?: 'deny' | 'allow';
+  provisionOnLogin?: 'create' | 'refuse';
   verify: boolean;
   json?: boolean;
 }
@@ -69,6 +88,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   leaverPolicy: '--delete-after-days',
   mapping: '--mapping-file',
   matching: '--matching',
+  events: '--event-mode/--callback-token/--aes-key',
+  schedule: '--schedule/--schedule-tz',
+  login: '--login/--outsiders/--provision-on-login',
 };
 
 const agentId = parser(z.string().regex(/^\d{1,50}$/), 'digits (the AgentId from the developer console)');
@@ -98,6 +120,14 @@ function bindingFlags(command: Command, mode: 'add' | 'update'): Command {
     .option('--delete-after-days <n>', 'delete leavers n days after disabling them, or "never"', deleteAfterDays)
     .option('--matching <rules>', '"none" or preset rules in order: mobile,email,org_email,job_number,username', matching)
     .option('--mapping-file <path>', 'a JSON file with the whole field mapping (target → {source, mode})', mappingFile)
+    .option('--event-mode <mode>', 'real-time changes: "http" (DingTalk pushes to PUBLIC_URL; needs --callback-token and --aes-key), "stream" or "off"', eventMode)
+    .option('--callback-token <token>', 'the signing token set in DingTalk\'s console (事件订阅 → 签名 token), for --event-mode http', callbackToken)
+    .option('--aes-key <key>', 'the 43-character key set in DingTalk\'s console (事件订阅 → 加密 aes_key), for --event-mode http', aesKey)
+    .option('--schedule <when>', 'full reconciliation: off, cron:"0 3 * * *", daily:03:00[,13:30] or every:6h (on the hour, UTC)', schedule)
+    .option('--schedule-tz <zone>', 'IANA time zone of cron: and daily: schedules (default Asia/Shanghai)', timeZone)
+    .option('--login <methods>', 'DingTalk sign-in methods: qr,workbench, or off', loginMethods)
+    .option('--outsiders <policy>', 'sign-in by people outside the organization: deny or allow', outsiders)
+    .option('--provision-on-login <policy>', 'a member not yet synced at first sign-in: create the account, or refuse until a sync', provisionOnLogin)
     .option('--no-verify', 'store without checking the credentials against DingTalk')
     .option('--json', 'print the binding as JSON');
 }
@@ -154,7 +184,16 @@ export function registerBindingsCommands(program: Command, context: CliContext):
       const appSecret = await secretFrom(flags, context, { envFallback: false });
       const view = await context.withConnection(command, async (connection) => {
         // Thresholds are stored as one object: merge a single flag into the current one instead of dropping the other.
-        const current = flags.maxDeletes !== undefined || flags.maxDeletePercent !== undefined ? await connection.api.bindings.show(id) : undefined;
+        // So are the login settings, and a lone --callback-token/--aes-key or --schedule-tz needs the current mode or schedule.
+        const needsCurrent =
+          flags.maxDeletes !== undefined ||
+          flags.maxDeletePercent !== undefined ||
+          (flags.eventMode === undefined && (flags.callbackToken !== undefined || flags.aesKey !== undefined)) ||
+          (flags.schedule === undefined && flags.scheduleTz !== undefined) ||
+          flags.login !== undefined ||
+          flags.outsiders !== undefined ||
+          flags.provisionOnLogin !== undefined;
+        const current = needsCurrent ? await connection.api.bindings.show(id) : undefined;
         const patch: BindingUpdateInput = {
           ...(flags.name === undefined ? {} : { name: flags.name }),
           ...(flags.appKey === undefined ? {} : { appKey: flags.appKey }),
@@ -237,6 +276,31 @@ function settingsFrom(flags: BindingFlags, current: BindingView | undefined): Pa
   if (flags.deleteAfterDays !== undefined) settings.leaverPolicy = { deleteAfterDays: flags.deleteAfterDays };
   if (flags.matching !== undefined) settings.matching = flags.matching;
   if (flags.mappingFile !== undefined) settings.mapping = flags.mappingFile;
+  if (flags.eventMode !== undefined || flags.callbackToken !== undefined || flags.aesKey !== undefined) {
+    settings.events = {
+      mode: flags.eventMode ?? current?.events.mode ?? 'off',
+      ...(flags.callbackToken === undefined ? {} : { callbackToken: flags.callbackToken }),
+      ...(flags.aesKey === undefined ? {} : { aesKey: flags.aesKey }),
+    };
+  }
+  if (flags.schedule !== undefined) {
+    settings.schedule = scheduleOf(flags.schedule, flags.scheduleTz);
+  } else if (flags.scheduleTz !== undefined) {
+    // A new zone for the current times: only cron and daily schedules have one.
+    const before = scheduleSchema.safeParse(current?.schedule);
+    if (!before.success || (before.data.kind !== 'cron' && before.data.kind !== 'daily')) {
+      throw usageError('cli.invalid_flag', '--schedule-tz needs a cron: or daily: schedule; pass --schedule too.', { flag: '--schedule-tz' });
+    }
+    settings.schedule = { ...before.data, timezone: flags.scheduleTz };
+  }
+  if (flags.login !== undefined || flags.outsiders !== undefined || flags.provisionOnLogin !== undefined) {
+    settings.login = {
+      ...(current?.login ?? {}),
+      ...(flags.login === undefined ? {} : { methods: flags.login }),
+      ...(flags.outsiders === undefined ? {} : { outsiders: flags.outsiders }),
+      ...(flags.provisionOnLogin === undefined ? {} : { provisionOnLogin: flags.provisionOnLogin }),
+    };
+  }
   return settings;
 }
 
@@ -287,9 +351,36 @@ function describeBinding(view: BindingView): string {
     leaverPolicy: view.leaverPolicy,
     matching: view.matching,
     mapping: view.mapping,
+    events: eventsText(view),
+    ...(view.events.requestUrl === null ? {} : { 'Request URL': `${view.events.requestUrl}  (paste into DingTalk: 开发者后台 → 事件订阅 → 请求网址)` }),
+    schedule: scheduleText(view.schedule),
+    nextScheduledAt: view.nextScheduledAt ?? '—',
+    login: view.login.methods.length === 0 ? 'off' : `${view.login.methods.join(',')} (outsiders ${view.login.outsiders}, unsynced members: ${view.login.provisionOnLogin})`,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
   });
+}
+
+function eventsText(view: BindingView): string {
+  const { mode, callbackTokenSet, aesKeySet } = view.events;
+  if (mode !== 'http') return mode;
+  return `http (callback token ${callbackTokenSet ? 'set' : 'not set'}, AES key ${aesKeySet ? 'set' : 'not set'}; never shown)`;
+}
+
+function scheduleText(value: unknown): string {
+  const parsed = scheduleSchema.safeParse(value);
+  if (!parsed.success) return cell(value);
+  const s = parsed.data;
+  switch (s.kind) {
+    case 'off':
+      return 'off';
+    case 'cron':
+      return `cron "${s.cron}" (${s.timezone})`;
+    case 'daily':
+      return `daily at ${s.times.join(', ')} (${s.timezone})`;
+    case 'interval':
+      return `every ${s.hours} h, on the hour (UTC)`;
+  }
 }
 
 function describeCheck(report: BindingCheckReport): string {

@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { Cron } from 'croner';
 import { z } from 'zod';
+import { EVENT_MODES, LOGIN_METHODS, type LoginSettings, type Schedule } from '../bindings/binding-contract.ts';
 import { AppError } from '../core/index.ts';
 import { fieldMappingSchema, MATCHING_PRESETS, type SyncScope } from '../sync/index.ts';
 
@@ -93,6 +95,96 @@ export function mappingFile(path: string): Record<string, unknown> {
   }
   return parsed as Record<string, unknown>;
 }
+
+/** `--event-mode`: how DingTalk's change events reach Dingbridge. */
+export const eventMode = parser(z.enum(EVENT_MODES), '"http" (DingTalk pushes to PUBLIC_URL), "stream" (Dingbridge connects) or "off"');
+
+/** `--callback-token`: the signing token set in DingTalk's console (§7.3). */
+export const callbackToken = parser(z.string().regex(/^[A-Za-z0-9]{3,32}$/), '3 to 32 letters or digits (开发者后台 → 事件订阅 → 签名 token)');
+
+/** `--aes-key`: the EncodingAESKey set in DingTalk's console (§7.3). */
+export const aesKey = parser(z.string().regex(/^[A-Za-z0-9]{43}$/), 'exactly 43 letters or digits (开发者后台 → 事件订阅 → 加密 aes_key)');
+
+/** A schedule as `--schedule` gives it: the time zone comes from `--schedule-tz` (or the default) afterwards. */
+export type ScheduleFlag = { kind: 'off' } | { kind: 'cron'; cron: string } | { kind: 'daily'; times: string[] } | { kind: 'interval'; hours: number };
+
+const SCHEDULE_FORMS = 'off, cron:"<5-field cron>", daily:HH:MM[,HH:MM…] or every:<N>h (N from 1 to 24)';
+
+/**
+ * `--schedule`: `off`, `cron:<expr>`, `daily:HH:MM[,HH:MM…]` or `every:<N>h`.
+ *
+ * @example
+ * schedule('daily:03:00,13:30'); // { kind: 'daily', times: ['03:00', '13:30'] }
+ * schedule('every:6h'); // { kind: 'interval', hours: 6 }
+ */
+export function schedule(value: string): ScheduleFlag {
+  const text = value.trim();
+  if (text === 'off') return { kind: 'off' };
+  const fail = (problem: string): never => {
+    throw new InvalidArgumentError(`${problem}; expected ${SCHEDULE_FORMS}.`);
+  };
+  if (text.startsWith('cron:')) {
+    const cron = text.slice('cron:'.length).trim();
+    const fields = cron === '' ? 0 : cron.split(/\s+/).length;
+    if (fields !== 5) fail(`"${cron}" has ${fields} fields, not 5 (minute hour day-of-month month day-of-week)`);
+    try {
+      new Cron(cron, { paused: true });
+    } catch (error) {
+      fail(`"${cron}" is not a cron expression (${(error as Error).message})`);
+    }
+    return { kind: 'cron', cron };
+  }
+  if (text.startsWith('daily:')) {
+    const times = text.slice('daily:'.length).split(',').map((time) => time.trim());
+    const bad = times.filter((time) => !/^([01]\d|2[0-3]):[0-5]\d$/.test(time));
+    if (bad.length > 0) fail(`"${bad.join(',')}" is not a time of day as HH:MM (00:00 to 23:59)`);
+    if (times.length > 24) fail(`${times.length} times is more than 24 a day`);
+    return { kind: 'daily', times };
+  }
+  const every = /^every:(\d{1,2})h$/.exec(text);
+  if (every !== null && Number(every[1]) >= 1 && Number(every[1]) <= 24) return { kind: 'interval', hours: Number(every[1]) };
+  return fail(`"${value}" is not a schedule`);
+}
+
+/** `--schedule-tz`: an IANA time zone name. */
+export function timeZone(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value;
+  } catch {
+    throw new InvalidArgumentError(`expected an IANA time zone such as Asia/Shanghai, Europe/Berlin or UTC, got "${value}".`);
+  }
+}
+
+/** The binding's schedule from the two flags; `--schedule-tz` applies to cron and daily schedules only. */
+export function scheduleOf(flag: ScheduleFlag, tz: string | undefined): Schedule {
+  if (flag.kind === 'off' || flag.kind === 'interval') {
+    if (tz !== undefined) {
+      throw usageError(
+        'cli.invalid_flag',
+        `--schedule-tz applies to cron: and daily: schedules; ${flag.kind === 'off' ? 'off has no times' : 'every:<N>h runs in UTC, on the hour'}.`,
+        { flag: '--schedule-tz' },
+      );
+    }
+    return flag;
+  }
+  return { ...flag, timezone: tz ?? 'Asia/Shanghai' };
+}
+
+/** `--login`: the sign-in methods offered (`qr`, `workbench`, comma-separated), or `off`. */
+export function loginMethods(value: string): LoginSettings['methods'] {
+  if (value.trim() === 'off') return [];
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(LOGIN_METHODS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`expected "off" or some of ${LOGIN_METHODS.join(',')} (comma-separated), got "${value}".`);
+  }
+  return [...new Set(names)] as LoginSettings['methods'];
+}
+
+export const outsiders = parser(z.enum(['deny', 'allow']), '"deny" (members of the organization only) or "allow"');
+
+export const provisionOnLogin = parser(z.enum(['create', 'refuse']), '"create" (make the account at first sign-in) or "refuse" (wait for a sync)');
 
 /**
  * A usage error found after parsing (a missing value, a combination): an AppError with status 400, which `main`
