@@ -11,6 +11,7 @@ import type { Clock } from './core/index.ts';
 import { systemClock } from './core/index.ts';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index.ts';
 import { createDirectory } from './directory/index.ts';
+import { createEventInbox, createStreamListener } from './events/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
@@ -109,6 +110,15 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
   const reconcileScheduler = createReconcileScheduler({ jobs: jobsStarted, runs, bindings, logger: logger.child({ area: 'sync' }) });
   bindingChangeListeners.push((bindingId) => reconcileScheduler.syncOne(bindingId));
 
+  // Stream mode (issue 5, §9): a connection per binding in stream mode, started with the workers (server role);
+  // events are ACKed only once the inbox committed them. Replicas each connect; the inbox de-duplicates.
+  const streamListener = createStreamListener({
+    bindings,
+    inbox: createEventInbox({ db: database.db, jobs: jobsStarted }),
+    logger: logger.child({ area: 'events' }),
+  });
+  bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
+
   let workersStarted = false;
   let closed = false;
   return {
@@ -125,6 +135,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
       // Schedules changed while no server ran (a direct-mode CLI edit that failed to reach pg-boss) are repaired.
       await reconcileScheduler.syncAll();
       await reconcileScheduler.startWorker();
+      await streamListener.start();
     },
     async readiness() {
       const checks: Record<string, { ok: boolean; message?: string }> = {};
@@ -141,6 +152,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
       if (closed) return;
       closed = true;
       try {
+        await streamListener.stop();
         await jobsStarted.stop({ graceful: true, timeoutMs: 30_000 });
       } finally {
         await database.close();
