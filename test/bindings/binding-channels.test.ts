@@ -40,7 +40,7 @@ describeEachDatabase('binding channel settings', ({ database }) => {
       db: database().db,
       secretBox: createSecretBox(new SecretKey(randomBytes(32), 'env')),
       logger,
-      clock: { now: () => NOW, sleep: systemClock.sleep },
+      clock: { now: () => NOW, sleep: (ms, signal) => systemClock.sleep(ms, signal) },
       publicUrl: 'https://idp.example.com/dingbridge/',
       onChange: (id) => {
         changes.push(id);
