@@ -3,6 +3,7 @@
  * (built by `src/app.ts` over the database) and the admin API client (`src/cli/`), which reaches a running
  * server over HTTP. The CLI takes either, so every command works with or without a server.
  */
+import type { AppsService } from './auth/apps-contract.ts';
 import type { BindingsService } from './bindings/binding-contract.ts';
 import type { DirectoryService } from './directory/directory-contract.ts';
 import type { RunsService } from './sync/sync-run-contract.ts';
@@ -11,4 +12,6 @@ export interface DingbridgeApi {
   bindings: BindingsService;
   runs: RunsService;
   directory: DirectoryService;
+  /** Applications of the OIDC provider (issue 6); optional so API doubles written before it still type-check. */
+  apps?: AppsService;
 }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { DingbridgeApi } from './app-api.ts';
+import { createAuth, type Auth } from './auth/index.ts';
 import { createBindings } from './bindings/index.ts';
 import { createSecretBox, type Config } from './config/index.ts';
 import type { Clock } from './core/index.ts';
@@ -37,6 +38,8 @@ export interface Dingbridge {
   readonly metrics: Metrics;
   readonly api: DingbridgeApi;
   readonly runs: SyncRuns;
+  /** DingTalk sign-in, sessions, the OIDC provider and its applications (the server mounts `auth.plugin()`). */
+  readonly auth: Auth;
   /** Starts the pg-boss workers (full sync …) in this process; the server calls it at start. Idempotent. */
   startWorkers(): Promise<void>;
   /** Database and job queue answer, for `/readyz`. */
@@ -119,6 +122,8 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
   });
   bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
 
+  const auth = createAuth({ db: database.db, secretBox, secretKey: config.secretKey, bindings, publicUrl: config.publicUrl, clock });
+
   let workersStarted = false;
   let closed = false;
   return {
@@ -127,7 +132,8 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     jobs: jobsStarted,
     metrics,
     runs,
-    api: { bindings, runs, directory },
+    auth,
+    api: { bindings, runs, directory, apps: auth.apps },
     async startWorkers() {
       if (workersStarted) return;
       workersStarted = true;

@@ -40,6 +40,9 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
       logger,
       version: packageJson.version,
       publicUrl: config.publicUrl,
+      // Sign-in and the OIDC provider (issue 6): `/api/v1/apps` as admin routes; `/login`, `/sso`, `/oidc` as a plugin.
+      adminRoutes: dingbridge.auth.adminRoutes(),
+      plugins: [dingbridge.auth.plugin()],
     });
     await http.listen({ port: config.port, host: config.host });
     const address = http.server.address();
