@@ -4,14 +4,15 @@
  * runs recorded first, aborts, and empty plans.
  */
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestBinding, createTestRun, normalizedView, syncRound } from '../../test/directory/directory-fixture.ts';
 import { describeEachDatabase } from '../../test/support/test-database.ts';
-import { applyPlan } from './apply-plan.ts';
+import { applyPlan, fastOrder } from './apply-plan.ts';
 import { applyPlanInMemory } from './apply-plan-in-memory.test-support.ts';
 import { loadDirectoryView } from './load-directory-view.ts';
 import { recordPlannedOps } from './plan-op-record.ts';
 import { buildSnapshot, mutateSnapshot, randomOrganization, seededRandom } from './random-organization.test-support.ts';
+import type { PlanOp } from './plan-operation.ts';
 import { planSync } from './sync-plan.ts';
 
 const DAY = 86_400_000;
@@ -208,4 +209,24 @@ describeEachDatabase('applyPlan', ({ database }) => {
       await recordPlannedOps(db, runId, plan);
       expect(await db.selectFrom('sync_ops').selectAll().where('run_id', '=', runId).execute()).toEqual([]);
     });
+});
+
+describe('fastOrder', () => {
+  const op = (kind: PlanOp['kind'], id: string) => ({ kind, id }) as PlanOp;
+
+  it('puts the account operations of a stretch of people before their memberships, each in plan order', () => {
+    const batch = [
+      op('unit.create', 'u1'),
+      op('account.create', 'a1'),
+      op('membership.add', 'm1'),
+      op('account.update', 'a2'),
+      op('membership.remove', 'm2'),
+      op('membership.add', 'm3'),
+      op('account.create', 'a3'),
+      op('account.disable', 'd1'),
+      op('membership.remove', 'm4'),
+      op('unit.delete', 'x1'),
+    ];
+    expect(fastOrder(batch).map((index) => batch[index]?.id)).toEqual(['u1', 'a1', 'a2', 'a3', 'm1', 'm2', 'm3', 'd1', 'm4', 'x1']);
+  });
 });

@@ -119,9 +119,42 @@ function blockedBy(op: PlanOp, notApplied: ReadonlyMap<string, 'failed' | 'skipp
   return null;
 }
 
+/** Kinds the fast path writes as one multi-row statement per run of them (operations of one kind never depend on each other, except unit creates on their parent, which one statement satisfies: foreign keys are checked at its end). */
+const BULK_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['unit.create', 'account.create', 'membership.add']);
+const ACCOUNT_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['account.create', 'account.link', 'account.enable', 'account.update']);
+const MEMBERSHIP_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['membership.add', 'membership.update', 'membership.remove']);
+
 /**
- * The fast path: every operation as if nothing will fail; runs of `account.create` and `membership.add` become
- * multi-row inserts. Any failure throws and the caller redoes the batch one by one.
+ * The order the fast path runs a batch in, as indexes into it. A plan lists each person's account operation and
+ * then their memberships, person after person, which would make runs of one row; within a stretch of such
+ * operations, the account operations go first and the membership operations after, each in plan order. That is the
+ * same as the plan order: a membership operation touches only its own account's memberships, which no other
+ * person's account operation reads or writes, and its own account operation stays before it.
+ */
+export function fastOrder(batch: readonly PlanOp[]): number[] {
+  const order: number[] = [];
+  let index = 0;
+  while (index < batch.length) {
+    const kind = (batch[index] as PlanOp).kind;
+    if (!ACCOUNT_KINDS.has(kind) && !MEMBERSHIP_KINDS.has(kind)) {
+      order.push(index++);
+      continue;
+    }
+    const memberships: number[] = [];
+    for (; index < batch.length; index++) {
+      const next = (batch[index] as PlanOp).kind;
+      if (ACCOUNT_KINDS.has(next)) order.push(index);
+      else if (MEMBERSHIP_KINDS.has(next)) memberships.push(index);
+      else break;
+    }
+    order.push(...memberships);
+  }
+  return order;
+}
+
+/**
+ * The fast path: every operation as if nothing will fail, in {@link fastOrder}; runs of a bulk kind become
+ * multi-row statements. Any failure throws and the caller redoes the batch one by one, in plan order.
  */
 async function applyBatchAtOnce(
   trx: Transaction<Database>,
@@ -129,36 +162,33 @@ async function applyBatchAtOnce(
   notApplied: ReadonlyMap<string, 'failed' | 'skipped'>,
   context: OpContext,
 ): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+  const outcomes: Outcome[] = new Array<Outcome>(batch.length);
   // Skips inside this batch count too (a skipped op's dependants are skipped).
   const blocked = new Map(notApplied);
-  let index = 0;
-  while (index < batch.length) {
-    const op = batch[index] as PlanOp;
-    const dependency = blockedBy(op, blocked);
-    if (dependency !== null) {
-      blocked.set(op.id, 'skipped');
-      outcomes.push({ status: 'skipped', reason: dependency });
-      index++;
-      continue;
-    }
-    if (op.kind === 'account.create' || op.kind === 'membership.add') {
-      // The run of this kind up to the first op that must be skipped (nothing in the run depends on another).
-      const run: PlanOp[] = [];
-      while (index < batch.length) {
-        const next = batch[index] as PlanOp;
-        if (next.kind !== op.kind || blockedBy(next, blocked) !== null) break;
-        run.push(next);
-        index++;
+  const order = fastOrder(batch);
+  let position = 0;
+  while (position < order.length) {
+    const kind = (batch[order[position] as number] as PlanOp).kind;
+    const run: PlanOp[] = [];
+    do {
+      const index = order[position] as number;
+      const op = batch[index] as PlanOp;
+      if (op.kind !== kind) break;
+      position++;
+      const dependency = blockedBy(op, blocked);
+      if (dependency !== null) {
+        blocked.set(op.id, 'skipped');
+        outcomes[index] = { status: 'skipped', reason: dependency };
+        continue;
       }
-      if (op.kind === 'account.create') await createAccounts(trx, run as PlanOpOf<'account.create'>[], context);
-      else await addMemberships(trx, run as PlanOpOf<'membership.add'>[]);
-      for (let i = 0; i < run.length; i++) outcomes.push({ status: 'applied', reason: null });
-      continue;
-    }
-    await applyOp(trx, op, context);
-    outcomes.push({ status: 'applied', reason: null });
-    index++;
+      outcomes[index] = { status: 'applied', reason: null };
+      run.push(op);
+    } while (BULK_KINDS.has(kind) && position < order.length);
+    if (run.length === 0) continue;
+    if (kind === 'account.create') await createAccounts(trx, run as PlanOpOf<'account.create'>[], context);
+    else if (kind === 'membership.add') await addMemberships(trx, run as PlanOpOf<'membership.add'>[]);
+    else if (kind === 'unit.create') await createUnits(trx, run as PlanOpOf<'unit.create'>[], context);
+    else for (const op of run) await applyOp(trx, op, context);
   }
   return outcomes;
 }
@@ -339,6 +369,42 @@ async function deptLinkOf(trx: Transaction<Database>, bindingId: string, deptId:
     .where('external_id', '=', String(deptId))
     .executeTakeFirst();
   return link?.local_id;
+}
+
+/**
+ * Units and their `dingtalk_dept` links in multi-row inserts (the fast path). A department linked already breaks
+ * the link's primary key; the one-by-one redo then names it ({@link createUnit}).
+ */
+async function createUnits(trx: Transaction<Database>, ops: readonly PlanOpOf<'unit.create'>[], context: OpContext): Promise<void> {
+  for (let start = 0; start < ops.length; start += ROWS_PER_INSERT) {
+    const chunk = ops.slice(start, start + ROWS_PER_INSERT);
+    await trx
+      .insertInto('units')
+      .values(
+        chunk.map((op) => ({
+          id: op.unitId,
+          parent_id: op.parentId,
+          name: op.name,
+          binding_id: context.bindingId,
+          sort_order: op.sortOrder,
+          created_at: context.now,
+          updated_at: context.now,
+        })),
+      )
+      .execute();
+    await trx
+      .insertInto('external_identities')
+      .values(
+        chunk.map((op) => ({
+          binding_id: context.bindingId,
+          kind: 'dingtalk_dept' as const,
+          external_id: String(op.deptId),
+          unionid: null,
+          local_id: op.unitId,
+        })),
+      )
+      .execute();
+  }
 }
 
 async function createUnit(trx: Transaction<Database>, op: PlanOpOf<'unit.create'>, context: OpContext): Promise<void> {
