@@ -12,7 +12,7 @@ import type { Clock } from './core/index.ts';
 import { systemClock } from './core/index.ts';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index.ts';
 import { createDirectory } from './directory/index.ts';
-import { createEventInbox, createStreamListener } from './events/index.ts';
+import { createEventInbox, createEvents, createStreamListener, type Events } from './events/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
@@ -38,6 +38,8 @@ export interface Dingbridge {
   readonly metrics: Metrics;
   readonly api: DingbridgeApi;
   readonly runs: SyncRuns;
+  /** DingTalk events (issue 5): the HTTP push receiver plugin, the inbox, its processor and failed-event recovery. */
+  readonly events: Events;
   /** DingTalk sign-in, sessions, the OIDC provider and its applications (the server mounts `auth.plugin()`). */
   readonly auth: Auth;
   /** Starts the pg-boss workers (full sync …) in this process; the server calls it at start. Idempotent. */
@@ -122,6 +124,18 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
   });
   bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
 
+  // HTTP push (issue 5, §7): receiver → inbox → events-process worker (event runs), failed-event recovery.
+  const events = createEvents({
+    db: database.db,
+    jobs: jobsStarted,
+    bindings,
+    logger,
+    clock,
+    observeCallback: (outcome) => metrics.observeCallback(outcome),
+    onRunEnded: (status) => metrics.observeRunEnded('event', status),
+    releaseLeasesAtStart: database.kind === 'pglite',
+  });
+
   const auth = createAuth({ db: database.db, secretBox, secretKey: config.secretKey, bindings, publicUrl: config.publicUrl, clock });
 
   let workersStarted = false;
@@ -132,6 +146,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     jobs: jobsStarted,
     metrics,
     runs,
+    events,
     auth,
     api: { bindings, runs, directory, apps: auth.apps },
     async startWorkers() {
@@ -142,6 +157,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
       await reconcileScheduler.syncAll();
       await reconcileScheduler.startWorker();
       await streamListener.start();
+      await events.startWorkers();
     },
     async readiness() {
       const checks: Record<string, { ok: boolean; message?: string }> = {};

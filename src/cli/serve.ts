@@ -42,7 +42,8 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
       publicUrl: config.publicUrl,
       // Sign-in and the OIDC provider (issue 6): `/api/v1/apps` as admin routes; `/login`, `/sso`, `/oidc` as a plugin.
       adminRoutes: dingbridge.auth.adminRoutes(),
-      plugins: [dingbridge.auth.plugin()],
+      // DingTalk HTTP push (issue 5): `POST /callback/idp/dingtalk/orgapp/{corpId}`, outside the admin API's auth.
+      plugins: [dingbridge.auth.plugin(), dingbridge.events.callbackPlugin],
     });
     await http.listen({ port: config.port, host: config.host });
     const address = http.server.address();

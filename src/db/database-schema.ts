@@ -231,6 +231,8 @@ export interface EventInboxTable {
   last_error: NullableJson<JsonValue>;
   next_attempt_at: NullableTimestamp;
   run_id: string | null;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
   received_at: CreatedAt;
   processed_at: NullableTimestamp;
 }
@@ -240,79 +242,6 @@ export interface Database {
   event_inbox: EventInboxTable;
 }
 export type EventInboxRow = Selectable<EventInboxTable>;
-
-/** A browser session (migration 0004); only the SHA-256 of the cookie value is stored. */
-export interface AuthSessionTable {
-  id: string;
-  token_hash: string;
-  account_id: string;
-  binding_id: string | null;
-  method: 'qr' | 'workbench';
-  created_at: CreatedAt;
-  expires_at: ColumnType<Date, Date | string, Date | string>;
-}
-
-/** A DingTalk sign-in in flight: `state` from the URL, the hash of the browser's nonce cookie. */
-export interface AuthLoginStateTable {
-  state: string;
-  nonce_hash: string;
-  binding_id: string;
-  return_to: string;
-  created_at: CreatedAt;
-  expires_at: ColumnType<Date, Date | string, Date | string>;
-}
-
-/** Someone outside a bound organization, signed in where the binding allows outsiders. */
-export interface AuthGuestTable {
-  binding_id: string;
-  unionid: string;
-  account_id: string;
-  created_at: CreatedAt;
-}
-
-/** An application (OIDC client); `id` is its client_id. */
-export interface OidcAppTable {
-  id: string;
-  name: string;
-  public: boolean;
-  /** Sealed, context `oidc_app:<id>:client_secret`; null exactly for public clients. */
-  client_secret_enc: string | null;
-  redirect_uris: Json<string[]>;
-  post_logout_redirect_uris: JsonWithDefault<string[]>;
-  initiate_login_uri: string | null;
-  created_at: CreatedAt;
-  updated_at: UpdatedAt;
-}
-
-/** One `oidc-provider` model (Session, AuthorizationCode, RefreshToken, Grant, Interaction, …). */
-export interface OidcModelTable {
-  kind: string;
-  id: string;
-  payload: Json<JsonObject>;
-  grant_id: string | null;
-  uid: string | null;
-  user_code: string | null;
-  expires_at: NullableTimestamp;
-  consumed_at: NullableTimestamp;
-}
-
-/** A signing key of the provider; the private JWK is sealed, context `oidc_key:<kid>`. */
-export interface OidcKeyTable {
-  kid: string;
-  alg: string;
-  private_jwk_enc: string;
-  created_at: CreatedAt;
-  retired_at: NullableTimestamp;
-}
-
-export interface Database {
-  auth_sessions: AuthSessionTable;
-  auth_login_states: AuthLoginStateTable;
-  auth_guests: AuthGuestTable;
-  oidc_apps: OidcAppTable;
-  oidc_models: OidcModelTable;
-  oidc_keys: OidcKeyTable;
-}
 
 /** A browser session (migration 0004); only the SHA-256 of the cookie value is stored. */
 export interface AuthSessionTable {

@@ -18,3 +18,16 @@ export {
   type StreamEvent,
 } from './stream-connection.ts';
 export { createStreamListener, type StreamListener, type StreamListenerOptions, type StreamBindingStatus, type StreamBindings, type StreamListenerMetrics } from './stream-listener.ts';
+export { createEventInbox, inboxEventId, type EventInboxDeps, type EventsProcessJob } from './event-inbox.ts';
+export { failedListEvent, parsePushedEvent, touchedIds } from './dingtalk-event.ts';
+export {
+  CALLBACK_OUTCOMES,
+  CALLBACK_PATH,
+  CALLBACK_WINDOW_MS,
+  createCallbackReceiver,
+  type CallbackOutcome,
+  type CallbackReceiverDeps,
+} from './callback-receiver.ts';
+export { createEventProcessor, type EventProcessor, type EventProcessorDeps } from './event-processor.ts';
+export { createFailedEventRecovery, type FailedEventRecoveryDeps } from './failed-event-recovery.ts';
+export { createEvents, EVENTS_RECOVER_CRON, EVENTS_RECOVER_QUEUE, type Events, type EventsDeps } from './create-events.ts';

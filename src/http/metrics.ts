@@ -27,6 +27,19 @@ const RUN_STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'succeed
 const OP_KINDS: ReadonlySet<string> = new Set(PLAN_OP_KINDS);
 const OP_STATUSES: ReadonlySet<string> = new Set(['planned', 'applied', 'failed', 'skipped']);
 const STEPS: ReadonlySet<string> = new Set(RUN_STEPS);
+/** The receiver's outcomes (kept here as a fixed list, as `src/events` names them). */
+const CALLBACK_OUTCOMES: ReadonlySet<string> = new Set([
+  'stored',
+  'duplicate',
+  'check_url',
+  'unknown_corp',
+  'bad_signature',
+  'stale_timestamp',
+  'undecryptable',
+  'wrong_owner_key',
+  'bad_payload',
+  'error',
+]);
 
 export interface Metrics {
   readonly registry: Registry;
@@ -38,6 +51,8 @@ export interface Metrics {
   observeOps(op: string, status: string, n: number): void;
   /** A run step took `seconds`. */
   observeStep(step: string, seconds: number): void;
+  /** One DingTalk HTTP push answered or refused (`CALLBACK_OUTCOMES` of `src/events`; anything else counts as `other`). */
+  observeCallback(outcome: string): void;
   /** The Prometheus text exposition and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -86,8 +101,18 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const callbacks = new Counter({
+    name: 'dingbridge_callbacks_total',
+    help: 'DingTalk HTTP pushes by outcome (stored, duplicate, check_url, or why refused)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    observeCallback(outcome) {
+      callbacks.inc({ outcome: bounded(CALLBACK_OUTCOMES, outcome) });
+    },
     observeCall(info) {
       const api = bounded(DINGTALK_APIS, info.api);
       calls.inc({ api, outcome: bounded(CALL_OUTCOMES, info.outcome) });

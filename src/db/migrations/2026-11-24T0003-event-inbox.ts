@@ -4,6 +4,8 @@
  * - `(binding_id, event_id)` is unique: a replay or a duplicate delivery is dropped by `on conflict do nothing`.
  * - `status` pending → processed, or failed after a few attempts (`attempts`, `last_error`, `next_attempt_at` for
  *   the backoff); `run_id` names the `event` run that applied it.
+ * - `claimed_by`/`claimed_until`: a lease on pending rows while one worker processes them, so replicas never work
+ *   one binding's events at once and a dead worker's rows come back when the lease ends.
  * - A partial index on pending rows per binding keeps the processor's drain query cheap however large the history.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any --
@@ -26,6 +28,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'jsonb')
     .addColumn('next_attempt_at', 'timestamptz')
     .addColumn('run_id', 'uuid')
+    .addColumn('claimed_by', 'text')
+    .addColumn('claimed_until', 'timestamptz')
     .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('processed_at', 'timestamptz')
     .addPrimaryKeyConstraint('event_inbox_pkey', ['id'])
