@@ -10,6 +10,7 @@ import {
   bindingRemovalSchema,
   bindingViewSchema,
 } from '../bindings/binding-contract.ts';
+import { appCreatedSchema, appRemovalSchema, appViewSchema } from '../auth/apps-contract.ts';
 import { AppError } from '../core/index.ts';
 import { directoryExportSchema } from '../directory/directory-contract.ts';
 import { runOpViewSchema, runViewSchema, type RunListQuery, type RunOpsQuery } from '../sync/sync-run-contract.ts';
@@ -109,6 +110,13 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
     },
     directory: {
       export: () => call('GET', '/directory', directoryExportSchema),
+    },
+    apps: {
+      add: (input) => call('POST', '/apps', appCreatedSchema, { body: input }),
+      list: () => call('GET', '/apps', items(appViewSchema)),
+      show: (appId) => call('GET', `/apps/${id(appId)}`, appViewSchema),
+      update: (appId, patch) => call('PATCH', `/apps/${id(appId)}`, appViewSchema, { body: patch }),
+      remove: (appId) => call('DELETE', `/apps/${id(appId)}`, appRemovalSchema),
     },
   };
 }

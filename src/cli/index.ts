@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../core/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { registerAppsCommands } from './apps.command.ts';
 import { registerBindingsCommands } from './bindings.command.ts';
 import { CommandFailed, createCliContext } from './cli-context.ts';
 import { processIo, type CliIo } from './cli-io.ts';
@@ -51,6 +52,7 @@ export function buildProgram(dependencies: Partial<CliDependencies> = {}): Comma
   registerSyncCommand(program, context);
   registerRunsCommands(program, context);
   registerDirectoryCommands(program, context);
+  registerAppsCommands(program, context);
   return program;
 }
 
