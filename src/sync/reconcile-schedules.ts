@@ -8,9 +8,10 @@
  * singleton key, so a scheduled sync never runs beside another sync of the same binding — it collapses into one
  * already queued.
  *
- * Translation of a binding's schedule (one pg-boss schedule per cron expression, keyed by binding):
+ * Translation of a binding's schedule (one pg-boss schedule per cron expression, keyed by binding; pg-boss keys
+ * allow letters, digits, `_`, `-`, `.` and `/` only, hence `/` and `.` rather than `@` and `:`):
  * - `cron` → the expression as given, in its time zone, key `<bindingId>`;
- * - `daily` → one `M H * * *` per time, in its time zone, key `<bindingId>@HH:MM`;
+ * - `daily` → one `M H * * *` per time, in its time zone, key `<bindingId>/HH.MM`;
  * - `interval` N hours → `0 *\/N * * *` in UTC, key `<bindingId>`: aligned to the clock (00:00, 0N:00, … UTC), not
  *   to when the binding was saved, so every replica and every restart agrees on the times without stored state.
  *   When N does not divide 24 the last gap of the day is shorter (N = 5: 00, 05, 10, 15, 20, then 00).
@@ -24,7 +25,7 @@ import type { SyncRuns } from './sync-runs.ts';
 
 /** One pg-boss schedule of a binding. */
 export interface ReconcileCron {
-  /** pg-boss schedule key: `<bindingId>` or `<bindingId>@HH:MM`. */
+  /** pg-boss schedule key: `<bindingId>` or `<bindingId>/HH.MM`. */
   key: string;
   /** Five-field cron expression. */
   cron: string;
@@ -40,7 +41,7 @@ const QUEUE = JOB_QUEUES.reconcile.name;
  *
  * @example
  * scheduleCrons(id, { kind: 'daily', times: ['03:00', '13:30'], timezone: 'Asia/Shanghai' });
- * // [{ key: `${id}@03:00`, cron: '0 3 * * *', tz: 'Asia/Shanghai' }, { key: `${id}@13:30`, cron: '30 13 * * *', … }]
+ * // [{ key: `${id}/03.00`, cron: '0 3 * * *', tz: 'Asia/Shanghai' }, { key: `${id}/13.30`, cron: '30 13 * * *', … }]
  */
 export function scheduleCrons(bindingId: string, schedule: Schedule): ReconcileCron[] {
   switch (schedule.kind) {
@@ -51,7 +52,7 @@ export function scheduleCrons(bindingId: string, schedule: Schedule): ReconcileC
     case 'daily':
       return [...new Set(schedule.times)].sort().map((time) => {
         const [hours, minutes] = time.split(':').map(Number);
-        return { key: `${bindingId}@${time}`, cron: `${minutes} ${hours} * * *`, tz: schedule.timezone };
+        return { key: `${bindingId}/${time.replace(':', '.')}`, cron: `${minutes} ${hours} * * *`, tz: schedule.timezone };
       });
     case 'interval':
       return [{ key: bindingId, cron: `0 */${schedule.hours} * * *`, tz: 'UTC' }];
@@ -59,9 +60,9 @@ export function scheduleCrons(bindingId: string, schedule: Schedule): ReconcileC
 }
 
 /** Whether a pg-boss schedule key belongs to the binding. */
-const keyOf = (bindingId: string, key: string): boolean => key === bindingId || key.startsWith(`${bindingId}@`);
+const keyOf = (bindingId: string, key: string): boolean => key === bindingId || key.startsWith(`${bindingId}/`);
 /** The binding id in a schedule key. */
-const bindingOfKey = (key: string): string => key.split('@')[0]!;
+const bindingOfKey = (key: string): string => key.split('/')[0]!;
 
 export interface ReconcileSchedulerDeps {
   jobs: Jobs;
