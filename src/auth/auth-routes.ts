@@ -131,11 +131,6 @@ export function authRoutes(deps: AuthRoutesDeps): (app: FastifyInstance) => Prom
       }
     });
 
-    app.post('/logout', async (request, reply) => {
-      await deps.sessions.destroy(readCookie(request, SESSION_COOKIE));
-      return reply.header('set-cookie', cookie(SESSION_COOKIE, '', { path: '/', maxAgeSeconds: 0 })).redirect('/login', 303);
-    });
-
     app.get('/sso/workbench/:clientId', async (request, reply) => {
       const { clientId } = request.params as { clientId: string };
       const query = request.query as Record<string, unknown>;
@@ -221,6 +216,11 @@ export function authRoutes(deps: AuthRoutesDeps): (app: FastifyInstance) => Prom
         provider.callback()(raw, reply.raw);
       };
       scope.all(`${OIDC_PATH}/*`, handler);
+      // Here too, so the sign-out form's body (urlencoded, empty) needs no parser.
+      scope.post('/logout', async (request, reply) => {
+        await deps.sessions.destroy(readCookie(request, SESSION_COOKIE));
+        return reply.header('set-cookie', cookie(SESSION_COOKIE, '', { path: '/', maxAgeSeconds: 0 })).redirect('/login', 303);
+      });
       return Promise.resolve();
     });
   };
