@@ -43,6 +43,7 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
       timezone: z.string().default('Asia/Shanghai'),
     })
     .strict(),
+  /** Every N hours on the hour, aligned to the clock in UTC (cron `0 *\/N * * *`), not to when it was saved. */
   z.object({ kind: z.literal('interval'), hours: z.number().int().min(1).max(24) }).strict(),
 ]);
 export type Schedule = z.output<typeof scheduleSchema>;

@@ -116,7 +116,7 @@ const EVENT_SECRET_HINTS = {
  * The bindings service over one database.
  *
  * @example
- * const bindings = createBindings({ db, secretBox, createTargetUnit: (name, trx) => directory.createUnit({ name, parentId: null }, trx).then((u) => u.id) });
+ * const bindings = createBindings({ db, secretBox, publicUrl, createTargetUnit: (name, trx) => directory.createUnit({ name, parentId: null }, trx).then((u) => u.id) });
  * const binding = await bindings.add({ name: 'Acme', corpId, appKey, appSecret, apiBase: emulatorUrl });
  * const report = await bindings.check(binding.id); // report.ok, report.items[…].hint
  */
