@@ -59,10 +59,12 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
         .select('id')
         .where('binding_id', '=', bindingId)
         .where('status', '=', 'pending')
-        .where('claimed_by', '<>', worker)
+        .where('claimed_by', 'is not', null)
         .where('claimed_until', '>', sql<Date>`now()`)
         .limit(1)
         .executeTakeFirst();
+      // Any live lease, this process's included: a drain releases its rows before it claims again, so a lease it
+      // finds is another drain's (a job pg-boss failed by heartbeat and retried while its handler still ran, say).
       if (busy) return null;
       const rows = await sql<{ id: string; event_id: string; payload: JsonValue; attempts: number }>`
         update event_inbox e set claimed_by = ${worker}, claimed_until = now() + make_interval(secs => ${leaseSeconds})
@@ -77,11 +79,40 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
     });
   }
 
+  /**
+   * Queues a drain for when the binding's earliest backed-off row is due. Called at the end of every drain (not
+   * only after a failure) because the queue is `stately`: a send made while another job of the binding is queued
+   * collapses into it, and that job, ending here too, makes the send again — so the last drain always leaves one.
+   */
+  async function scheduleBackedOff(bindingId: string): Promise<void> {
+    const due = await db
+      .selectFrom('event_inbox')
+      .select(sql<number>`extract(epoch from min(next_attempt_at) - now())`.as('seconds'))
+      .where('binding_id', '=', bindingId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', 'is not', null)
+      .executeTakeFirst();
+    if (due?.seconds === null || due?.seconds === undefined) return;
+    await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, {
+      singletonKey: bindingId,
+      startAfter: Math.max(1, Math.ceil(Number(due.seconds)) + 1),
+    });
+  }
+
   async function drain(bindingId: string): Promise<number> {
     let handled = 0;
     for (;;) {
       const rows = await claim(bindingId);
-      if (rows === null || rows.length === 0) return handled;
+      if (rows === null) {
+        // Another drain's lease: with one active job per binding (stately) usually a dead process's, so look again
+        // once it has run out rather than leave its rows to the next event or a restart.
+        await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, { singletonKey: bindingId, startAfter: leaseSeconds + 1 });
+        return handled;
+      }
+      if (rows.length === 0) {
+        await scheduleBackedOff(bindingId);
+        return handled;
+      }
       const ids = rows.map((r) => r.id);
       const userids = new Set<string>();
       const deptIds = new Set<number>();
@@ -123,9 +154,7 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
           })
           .where('id', 'in', ids)
           .execute();
-        if (!giveUp) {
-          await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, { startAfter: delaySeconds + 1 });
-        }
+        await scheduleBackedOff(bindingId);
         return handled;
       }
     }

@@ -17,8 +17,14 @@ export const JOB_QUEUES = {
   fullSync: { name: 'sync-full', policy: 'stately' },
   /** Scheduled reconciliation: a full sync by another name, with the same one-per-binding rule. */
   reconcile: { name: 'sync-reconcile', policy: 'stately' },
-  /** Stored callback and Stream events to process; the inbox deduplicates, so any number may run. */
-  events: { name: 'events-process', policy: 'standard' },
+  /**
+   * Stored callback and Stream events to process, sent with `singletonKey: bindingId`. `stately` keeps one queued
+   * and one active job per binding, so a burst of events coalesces into one follow-up job (a send collapsed by the
+   * policy returns null, which is fine: the queued job drains every pending row of the binding when it runs).
+   * A job left `active` by a dead process would hold the binding's active slot until it expires, so workers send a
+   * heartbeat and pg-boss's supervisor fails a silent job after 60 s (a batch's transaction is far shorter).
+   */
+  events: { name: 'events-process', policy: 'stately', heartbeatSeconds: 60 },
   /** Local changes to push to DingTalk; ordering within a binding is the outbox's business. */
   outbound: { name: 'outbound-push', policy: 'standard' },
 } as const satisfies Record<string, QueueSpec>;
