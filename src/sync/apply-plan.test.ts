@@ -144,6 +144,38 @@ describeEachDatabase('applyPlan', ({ database }) => {
       expect(after.units).toHaveLength(2);
     });
 
+    it('isolates one failure in a large batch: halves are retried until the bad object fails alone', async () => {
+      const { db } = database();
+      await sql`
+        create function refuse_trudy() returns trigger language plpgsql as $$
+        begin
+          if new.username = 'lb-trudy' then raise exception 'trudy is not welcome'; end if;
+          return new;
+        end $$`.execute(db);
+      await sql`create trigger refuse_trudy before insert on accounts for each row execute function refuse_trudy()`.execute(db);
+      const binding = await createTestBinding(db);
+      const names = Array.from({ length: 150 }, (_, i) => `lb-${String(i).padStart(3, '0')}`);
+      names.splice(77, 0, 'lb-trudy');
+      const snapshot = buildSnapshot({
+        departments: [[1, '', null], [2, '研发部', 1], [3, '产品部', 1]],
+        users: names.map((userid, i) => ({ userid, memberships: i % 3 === 0 ? [[2], [3]] : [[2 + (i % 2)]] })),
+      });
+      const round = await syncRound(db, binding, snapshot, T0, { batchSize: 1000 });
+
+      expect(round.result).toEqual({ applied: round.plan.ops.length - 2, failed: 1, skipped: 1, total: round.plan.ops.length });
+      const ops = await db.selectFrom('sync_ops').select(['seq', 'op', 'external_id', 'status']).where('run_id', '=', round.runId).orderBy('seq').execute();
+      expect(ops.map((op) => op.seq)).toEqual(round.plan.ops.map((_, seq) => seq));
+      expect(ops.filter((op) => op.status !== 'applied')).toMatchObject([
+        { op: 'account.create', external_id: 'lb-trudy', status: 'failed' },
+        { op: 'membership.add', external_id: '3/lb-trudy', status: 'skipped' },
+      ]);
+      expect(round.after.accounts).toHaveLength(150);
+      expect(planSync({ binding, snapshot, local: round.after, now: T0 }).ops.map((op) => op.id)).toEqual([
+        'account.create/lb-trudy',
+        'membership.add/3/lb-trudy',
+      ]);
+    });
+
     it('fails a stale plan cleanly: applied a second time, nothing is written twice', async () => {
       const { db } = database();
       const binding = await createTestBinding(db);

@@ -2,16 +2,17 @@
  * The apply step: writes a plan's operations to the directory and a result per operation to `sync_ops`.
  *
  * Batches of `batchSize` operations, one transaction each, with the batch's results written in that same
- * transaction (a crash never leaves writes without their results). A batch first runs optimistically, with the
- * bulky kinds (`account.create`, `membership.add`) as multi-row statements; when anything in it fails, the batch
- * is rolled back and redone one operation at a time, each under a savepoint, so one bad object fails alone and only
- * the operations depending on it are skipped (STYLE.md §8). The semantics match `applyPlanInMemory`.
+ * transaction (a crash never leaves writes without their results). A batch first runs optimistically, each run of
+ * a bulk kind (unit and account creates, membership adds) as one multi-row statement; when anything in it fails,
+ * the batch is rolled back and its halves are tried the same way, down to small slices redone one operation at a
+ * time, each under a savepoint, so one bad object fails alone and only the operations depending on it are skipped
+ * (STYLE.md §8). The semantics match `applyPlanInMemory`.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError, isAppError } from '../core/index.ts';
 import { json, translatePostgresError, type Database, type JsonValue, type SyncOpStatus } from '../db/index.ts';
 import type { FieldChangeJson, PlanOp, PlanOpOf, SyncPlan } from './plan-operation.ts';
-import { syncOpRow, upsertSyncOps } from './plan-op-record.ts';
+import { syncOpRow, upsertSyncOps, type SyncOpRow } from './plan-op-record.ts';
 
 export interface ApplyProgress {
   done: number;
@@ -26,7 +27,7 @@ export interface ApplyOptions {
   runId: string;
   /** `disabled_at` of the accounts this apply disables, and `updated_at` of what it changes. */
   now: Date;
-  /** Operations per transaction; default 500. */
+  /** Operations per transaction (a failing batch is split into smaller ones); default 4000. */
   batchSize?: number;
   /** Checked between batches: the operations not reached stay as they were recorded (`planned`, or absent). */
   signal?: AbortSignal;
@@ -42,7 +43,13 @@ export interface ApplyResult {
 
 type Outcome = { status: Exclude<SyncOpStatus, 'planned'>; reason: string | null };
 
-const DEFAULT_BATCH_SIZE = 500;
+/**
+ * Large batches: per statement and per transaction costs are paid once per few thousand rows (on PGlite 500 → 4000
+ * made apply ~25% faster). A failing batch is halved until the halves are small, so a bad object stays cheap.
+ */
+const DEFAULT_BATCH_SIZE = 4000;
+/** A failing slice this small or smaller is redone one operation at a time, each under a savepoint. */
+const ONE_BY_ONE_BELOW = 64;
 /** Rows per multi-row insert of accounts (9 parameters a row). */
 const ROWS_PER_INSERT = 1000;
 
@@ -66,21 +73,28 @@ export async function applyPlan(db: Kysely<Database>, plan: SyncPlan, options: A
   const notApplied = new Map<string, 'failed' | 'skipped'>();
   const context: OpContext = { bindingId: plan.bindingId, now: options.now };
 
-  for (let start = 0; start < total; start += batchSize) {
-    if (options.signal?.aborted === true) break;
-    const batch = plan.ops.slice(start, start + batchSize);
+  /** Applies `batch` (plan positions from `start`) in one transaction, or in smaller ones when something in it fails. */
+  const applySlice = async (start: number, batch: readonly PlanOp[]): Promise<void> => {
     let outcomes: Outcome[];
     try {
       outcomes = await db.transaction().execute(async (trx) => {
         const optimistic = await applyBatchAtOnce(trx, batch, notApplied, context);
-        await upsertSyncOps(trx, rowsOf(options.runId, start, batch, optimistic));
+        await upsertSyncOps(trx, options.runId, rowsOf(start, batch, optimistic));
         return optimistic;
       });
     } catch (error) {
       if (!isOpFailure(error)) throw translatePostgresError(error);
+      if (batch.length > ONE_BY_ONE_BELOW) {
+        // Halves in plan order, each optimistic again: one bad object costs a few rolled-back halves, not a
+        // savepoint per operation of a large batch.
+        const half = Math.ceil(batch.length / 2);
+        await applySlice(start, batch.slice(0, half));
+        await applySlice(start + half, batch.slice(half));
+        return;
+      }
       outcomes = await db.transaction().execute(async (trx) => {
         const oneByOne = await applyBatchOneByOne(trx, batch, notApplied, context);
-        await upsertSyncOps(trx, rowsOf(options.runId, start, batch, oneByOne));
+        await upsertSyncOps(trx, options.runId, rowsOf(start, batch, oneByOne));
         return oneByOne;
       });
     }
@@ -89,6 +103,11 @@ export async function applyPlan(db: Kysely<Database>, plan: SyncPlan, options: A
       result[outcome.status]++;
       if (outcome.status !== 'applied') notApplied.set(op.id, outcome.status);
     });
+  };
+
+  for (let start = 0; start < total; start += batchSize) {
+    if (options.signal?.aborted === true) break;
+    await applySlice(start, plan.ops.slice(start, start + batchSize));
     options.onProgress?.({ done: Math.min(start + batchSize, total), total, ...pick(result) });
   }
   return result;
@@ -98,10 +117,10 @@ function pick(result: ApplyResult): Pick<ApplyResult, 'applied' | 'failed' | 'sk
   return { applied: result.applied, failed: result.failed, skipped: result.skipped };
 }
 
-function rowsOf(runId: string, start: number, batch: readonly PlanOp[], outcomes: readonly Outcome[]) {
+function rowsOf(start: number, batch: readonly PlanOp[], outcomes: readonly Outcome[]): SyncOpRow[] {
   return batch.map((op, index) => {
     const outcome = outcomes[index] as Outcome;
-    return syncOpRow(runId, start + index, op, outcome.status, outcome.reason);
+    return syncOpRow(start + index, op, outcome.status, outcome.reason);
   });
 }
 
