@@ -315,3 +315,68 @@ export interface Database {
   oidc_models: OidcModelTable;
   oidc_keys: OidcKeyTable;
 }
+
+export const OUTBOUND_OBJECT_KINDS = ['unit', 'account'] as const;
+export type OutboundObjectKind = (typeof OUTBOUND_OBJECT_KINDS)[number];
+export const OUTBOUND_LOG_STATUSES = ['delivered', 'skipped', 'retrying', 'failed'] as const;
+export type OutboundLogStatus = (typeof OUTBOUND_LOG_STATUSES)[number];
+
+/** Something still to push to DingTalk for one (binding, object) (migration 0005); delivery deletes the row. */
+export interface OutboundOutboxTable {
+  id: string;
+  binding_id: string;
+  object_kind: OutboundObjectKind;
+  object_id: string;
+  action: 'upsert' | 'remove';
+  /** The DingTalk id remembered for a removal (the link is gone by delivery time). */
+  external_id: string | null;
+  /** A unit's depth under the binding's target unit (parents deliver first, removals children first). */
+  depth: Generated<number>;
+  /** Grows with every change recorded; a delivery that read an older version leaves the row pending. */
+  version: Generated<number>;
+  status: Generated<'pending' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: NullableJson<JsonValue>;
+  next_attempt_at: NullableTimestamp;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** What was last pushed for a linked object: the DingTalk fields and their hash. */
+export interface OutboundPushedTable {
+  binding_id: string;
+  object_kind: OutboundObjectKind;
+  object_id: string;
+  external_id: string;
+  fields: Json<JsonObject>;
+  hash: string;
+  updated_at: UpdatedAt;
+}
+
+/** One delivery attempt, for the per-binding delivery log. */
+export interface OutboundLogTable {
+  id: string;
+  /** bigint identity: the log's order. */
+  seq: ColumnType<number, never, never>;
+  binding_id: string;
+  object_kind: OutboundObjectKind;
+  object_id: string;
+  /** `create`, `update`, `delete`, `link`, `none`. */
+  operation: string;
+  status: OutboundLogStatus;
+  external_id: string | null;
+  request: NullableJson<JsonValue>;
+  errcode: number | null;
+  error: NullableJson<JsonValue>;
+  attempt: Generated<number>;
+  at: CreatedAt;
+}
+
+// Declaration merging adds the tables to `Database` without touching its declaration above.
+export interface Database {
+  outbound_outbox: OutboundOutboxTable;
+  outbound_pushed: OutboundPushedTable;
+  outbound_log: OutboundLogTable;
+}

@@ -25,6 +25,11 @@ export const JOB_QUEUES = {
    * heartbeat and pg-boss's supervisor fails a silent job after 60 s (a batch's transaction is far shorter).
    */
   events: { name: 'events-process', policy: 'stately', heartbeatSeconds: 60 },
-  /** Local changes to push to DingTalk; ordering within a binding is the outbox's business. */
-  outbound: { name: 'outbound-push', policy: 'standard' },
+  /**
+   * Local changes to push to DingTalk, sent with `singletonKey: bindingId`. `stately` keeps one active drain per
+   * binding (deliveries of one binding stay in the outbox's dependency order) and one queued follow-up into which
+   * further sends collapse; a heartbeat lets pg-boss fail the job of a dead process after 60 s so the binding's
+   * slot frees (the rows' own leases bring them back).
+   */
+  outbound: { name: 'outbound-push', policy: 'stately', heartbeatSeconds: 60 },
 } as const satisfies Record<string, QueueSpec>;
