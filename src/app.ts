@@ -121,6 +121,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     bindings,
     inbox: createEventInbox({ db: database.db, jobs: jobsStarted }),
     logger: logger.child({ area: 'events' }),
+    metrics: { streamEvent: (outcome) => metrics.observeStreamEvent(outcome), streamReconnect: () => metrics.observeStreamReconnect() },
   });
   bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
 

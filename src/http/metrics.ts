@@ -40,6 +40,8 @@ const CALLBACK_OUTCOMES: ReadonlySet<string> = new Set([
   'bad_payload',
   'error',
 ]);
+/** The Stream listener's outcomes per EVENT frame (`StreamListenerMetrics` of `src/events`). */
+const STREAM_EVENT_OUTCOMES: ReadonlySet<string> = new Set(['stored', 'duplicate', 'failed']);
 
 export interface Metrics {
   readonly registry: Registry;
@@ -53,6 +55,10 @@ export interface Metrics {
   observeStep(step: string, seconds: number): void;
   /** One DingTalk HTTP push answered or refused (`CALLBACK_OUTCOMES` of `src/events`; anything else counts as `other`). */
   observeCallback(outcome: string): void;
+  /** One Stream-mode EVENT frame handled: `stored`, `duplicate` or `failed` (answered LATER); else `other`. */
+  observeStreamEvent(outcome: string): void;
+  /** One Stream connection opened after a binding's first. */
+  observeStreamReconnect(): void;
   /** The Prometheus text exposition and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -108,10 +114,28 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const streamEvents = new Counter({
+    name: 'dingbridge_stream_events_total',
+    help: 'DingTalk Stream-mode EVENT frames by outcome (stored, duplicate, failed = answered LATER)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const streamReconnects = new Counter({
+    name: 'dingbridge_stream_reconnects_total',
+    help: 'DingTalk Stream-mode connections opened after a binding\'s first (gateway disconnects, network errors)',
+    registers: [registry],
+  });
+
   return {
     registry,
     observeCallback(outcome) {
       callbacks.inc({ outcome: bounded(CALLBACK_OUTCOMES, outcome) });
+    },
+    observeStreamEvent(outcome) {
+      streamEvents.inc({ outcome: bounded(STREAM_EVENT_OUTCOMES, outcome) });
+    },
+    observeStreamReconnect() {
+      streamReconnects.inc();
     },
     observeCall(info) {
       const api = bounded(DINGTALK_APIS, info.api);

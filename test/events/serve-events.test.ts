@@ -191,5 +191,8 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
       return state.connections > 0;
     }, 'the server to connect to the Stream gateway');
     await changesReachTheDirectory('Stream');
+    const metrics = await (await fetch(`${readServerInfo(dataDir)!.url}/metrics`)).text();
+    expect(metrics).toMatch(/^dingbridge_stream_events_total\{outcome="stored"\} [1-9]/m);
+    expect(metrics).toContain('dingbridge_stream_reconnects_total');
   }, 30_000);
 });
