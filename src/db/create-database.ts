@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
@@ -99,15 +100,30 @@ async function openPostgres(url: string, poolSize = 10, options: CreateDatabaseO
   return { kind: 'postgres', db, url, pool, close: once(() => db.destroy()) };
 }
 
+/**
+ * PostgreSQL settings of the embedded database. `shared_buffers` 32MB instead of 128MB: the buffer pool lives in
+ * PGlite's WebAssembly memory, which never shrinks, so every page it ever caches stays in the process's resident
+ * memory; the data directory's files are in the OS page cache anyway, which costs the process nothing (measured at
+ * 30,000 people: resident memory after apply 677 → 557 MiB, apply time unchanged). `fsync` is already off in PGlite,
+ * so `synchronous_commit` changes nothing here; WAL settings (`wal_level=minimal`, `full_page_writes=off`) gained
+ * nothing measurable and are left as they are.
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=32MB'];
+
 async function openPglite(dir: string | undefined, from?: Blob): Promise<PgliteHandle> {
   let lock: DirectoryLock | undefined;
   if (dir !== undefined) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     lock = acquireDirectoryLock(`${dir}.lock`);
   }
+  if (dir !== undefined && !existsSync(join(dir, 'PG_VERSION'))) await initClusterInChild(dir);
   let pglite: PGlite;
   try {
-    pglite = new PGlite(dir, { parsers: { [INT8_OID]: Number }, ...(from ? { loadDataDir: from } : {}) });
+    pglite = new PGlite(dir, {
+      parsers: { [INT8_OID]: Number },
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+      ...(from ? { loadDataDir: from } : {}),
+    });
     await pglite.waitReady;
   } catch (error) {
     lock?.release();
@@ -124,6 +140,24 @@ async function openPglite(dir: string | undefined, from?: Blob): Promise<PgliteH
   });
   await ping(db, close);
   return { kind: 'pglite', db, pglite, dir, close };
+}
+
+/**
+ * Creates a new PGlite cluster in `dir` in a short-lived child process. PGlite's initdb runs two more PostgreSQL
+ * instances beside the one it will serve, which takes this process's resident memory to ~1 GiB for a moment
+ * (measured: 1050 MiB peak for a fresh directory, 370 MiB to open an existing one); a high-water mark like that would
+ * be the server's for its whole life, and an out-of-memory kill on a small host at first start. A child that fails
+ * for any reason leaves the directory without `PG_VERSION`, and PGlite then runs initdb here as before.
+ */
+async function initClusterInChild(dir: string): Promise<void> {
+  const script = `const { PGlite } = await import(process.argv[1]); const pg = new PGlite(process.argv[2]); await pg.waitReady; await pg.close();`;
+  await new Promise<void>((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, import.meta.resolve('@electric-sql/pglite'), dir], {
+      stdio: 'ignore',
+    });
+    child.once('error', () => resolve());
+    child.once('exit', () => resolve());
+  });
 }
 
 async function ping(db: Kysely<Database>, close: () => Promise<void>): Promise<void> {
