@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { runCrawlBench } from './crawl.bench.ts';
+import { runEventsBench } from './events.bench.ts';
 import { runSyncBenchInChild } from './sync.bench.ts';
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -21,11 +22,17 @@ const syncRows: string[] = [
   '|---|---|---|---|---|---|---|---|---|',
 ];
 
+const eventsRows: string[] = [
+  '| benchmark | measure | samples | p50 | p99 / goal | max |',
+  '|---|---|---|---|---|---|',
+];
+
 const benches: Record<string, () => Promise<unknown>> = {
   'crawl-10k': async () => crawlRow('crawl-10k', await runCrawlBench(10_000)),
   'crawl-100k': async () => crawlRow('crawl-100k', await runCrawlBench(100_000)),
   'sync-10k': async () => syncRow('sync-10k', await runSyncBenchInChild(10_000)),
   'sync-100k': async () => syncRow('sync-100k', await runSyncBenchInChild(100_000)),
+  events: async () => eventsRow('events', await runEventsBench()),
 };
 
 function crawlRow<T extends Awaited<ReturnType<typeof runCrawlBench>>>(name: string, r: T): T {
@@ -46,6 +53,16 @@ function syncRow<T extends Awaited<ReturnType<typeof runSyncBenchInChild>>>(name
   return r;
 }
 
+function eventsRow<T extends Awaited<ReturnType<typeof runEventsBench>>>(name: string, r: T): T {
+  const a = r.callbackAnswer;
+  const b = r.changeToDirectory;
+  eventsRows.push(
+    `| ${name} | callback answer, ${a.ratePerSecond}/s for ${a.seconds} s (${a.non200} not 200) | ${a.count} | ${a.p50Ms.toFixed(1)} ms | ${ratio(a.p99Ms, a.goalP99Ms, ' ms')} | ${a.maxMs.toFixed(0)} ms |`,
+    `| ${name} | change → directory (${b.renames} renames, ${b.creates} creates; ${b.pollMs} ms poll) | ${b.count} | ${b.p50Ms.toFixed(0)} ms | ${ratio(b.p99Ms, b.goalP99Ms, ' ms')} | ${b.maxMs.toFixed(0)} ms |`,
+  );
+  return r;
+}
+
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {};
 for (const [name, run] of Object.entries(benches)) {
@@ -55,5 +72,6 @@ for (const [name, run] of Object.entries(benches)) {
 }
 if (crawlRows.length > 2) console.log(`${crawlRows.join('\n')}\n`);
 if (syncRows.length > 2) console.log(syncRows.join('\n'));
+if (eventsRows.length > 2) console.log(`\n${eventsRows.join('\n')}`);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
