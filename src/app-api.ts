@@ -6,6 +6,7 @@
 import type { AppsService } from './auth/apps-contract.ts';
 import type { BindingsService } from './bindings/binding-contract.ts';
 import type { DirectoryService } from './directory/directory-contract.ts';
+import type { OutboundService } from './outbound/outbound-contract.ts';
 import type { RunsService } from './sync/sync-run-contract.ts';
 
 export interface DingbridgeApi {
@@ -14,4 +15,6 @@ export interface DingbridgeApi {
   directory: DirectoryService;
   /** Applications of the OIDC provider (issue 6); optional so API doubles written before it still type-check. */
   apps?: AppsService;
+  /** Outbound provisioning (issue 7): delivery log, retry, execute addition; optional for API doubles. */
+  outbound?: OutboundService;
 }

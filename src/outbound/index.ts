@@ -14,3 +14,7 @@
 export { createOutbox, type Outbox, type OutboxDeps } from './outbox.ts';
 export type { OutboxChange, OutboundPushJob } from './outbox-record.ts';
 export type { OutboundBinding, OutboundScopeSource } from './outbound-scope.ts';
+export { createOutbound, type Outbound, type OutboundDeps } from './outbound-service.ts';
+export { dingTalkUserId, type MobileConflictPolicy } from './outbound-delivery.ts';
+export { dingTalkMobile } from './outbound-mapping.ts';
+export * from './outbound-contract.ts';
