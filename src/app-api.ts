@@ -5,7 +5,7 @@
  */
 import type { AppsService } from './auth/apps-contract.ts';
 import type { BindingsService } from './bindings/binding-contract.ts';
-import type { DirectoryService } from './directory/directory-contract.ts';
+import type { AccountsService, DirectoryService, UnitsService } from './directory/directory-contract.ts';
 import type { OutboundService } from './outbound/outbound-contract.ts';
 import type { RunsService } from './sync/sync-run-contract.ts';
 
@@ -13,6 +13,10 @@ export interface DingbridgeApi {
   bindings: BindingsService;
   runs: RunsService;
   directory: DirectoryService;
+  /** Units managed by hand (issue 7): add, update, move, remove; pushed to DingTalk where outbound is on. */
+  units: UnitsService;
+  /** Accounts managed by hand (issue 7). */
+  accounts: AccountsService;
   /** Applications of the OIDC provider (issue 6); optional so API doubles written before it still type-check. */
   apps?: AppsService;
   /** Outbound provisioning (issue 7): delivery log, retry, execute addition; optional for API doubles. */

@@ -11,11 +11,12 @@ import { createSecretBox, type Config } from './config/index.ts';
 import type { Clock } from './core/index.ts';
 import { systemClock } from './core/index.ts';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index.ts';
-import { createDirectory } from './directory/index.ts';
+import { createDirectory, createDirectoryManagement } from './directory/index.ts';
 import { createEventInbox, createEvents, createStreamListener, type Events } from './events/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
+import { createOutbound } from './outbound/index.ts';
 
 export interface OpenOptions {
   logger: Logger;
@@ -97,6 +98,10 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     createTargetUnit: async (name, trx) => (await directory.createUnit({ name, parentId: null }, trx)).id,
     clientOptions: { rateLimit: { qps: config.dingtalkQps }, onCall: (info) => metrics.observeCall(info) },
   });
+  // Outbound provisioning (issue 7): the outbox local changes are recorded in, delivered by outbound-push jobs.
+  const outbound = createOutbound({ db: database.db, jobs: jobsStarted, bindings, clientOf: (id) => bindings.clientOf(id), logger: logger.child({ area: 'outbound' }), clock });
+  // Directory management by hand (issue 7): every change records the outbox in its own transaction.
+  const management = createDirectoryManagement({ db: database.db, outbox: outbound.outbox, bindings, clock });
   const runs = createSyncRuns({
     db: database.db,
     jobs: jobsStarted,
@@ -149,11 +154,12 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     runs,
     events,
     auth,
-    api: { bindings, runs, directory, apps: auth.apps },
+    api: { bindings, runs, directory, apps: auth.apps, units: management.units, accounts: management.accounts, outbound: outbound.service },
     async startWorkers() {
       if (workersStarted) return;
       workersStarted = true;
       await runs.startWorker();
+      await outbound.start({ releaseLeases: database.kind === 'pglite' });
       // Schedules changed while no server ran (a direct-mode CLI edit that failed to reach pg-boss) are repaired.
       await reconcileScheduler.syncAll();
       await reconcileScheduler.startWorker();

@@ -22,11 +22,21 @@ export interface CheckTarget {
   bindingId: string;
   corpId: string;
   scope: SyncScope;
+  /** Outbound provisioning on: the write permission is probed (else reported `skipped`). */
+  outbound?: boolean;
 }
 
 /**
+ * The department the write probe updates: an id no organization uses (DingTalk's ids are small and sequential).
+ * `department/update` checks the permission before the department, so a granted permission answers 60003 (not
+ * found) and changes nothing, a missing one 60011/permission denied; an update with only `dept_id` would change
+ * nothing even if such a department existed.
+ */
+export const WRITE_PROBE_DEPT_ID = 2_147_483_000;
+
+/**
  * Runs the check items in their fixed order: credentials, corp_id, the three read permissions, scope, and the
- * write permission (skipped: outbound provisioning is not enabled). After a failed credentials item the rest are
+ * write permission (probed when outbound provisioning is on, else skipped). After a failed credentials item the rest are
  * skipped, since every other call needs a token.
  *
  * @example
@@ -89,13 +99,11 @@ export async function checkBinding(client: DingTalkClient, target: CheckTarget, 
   // 6. scope (§3.6)
   items.push(scopes === undefined ? failedItem('scope', scopesError) : await scopeItem(client, scopes, target.scope));
 
-  // 7. The write permission is needed only for outbound provisioning (§5), which a binding does not do yet.
-  items.push(
-    skipped(
-      'permission:qyapi_manage_addresslist',
-      'Needed only for outbound provisioning (creating DingTalk users and departments), which is not enabled.',
-    ),
-  );
+  // 7. The write permission (§5) matters only for outbound provisioning; probed with a harmless update.
+  items.push(target.outbound === true ? await writeProbe(client) : skipped(
+    'permission:qyapi_manage_addresslist',
+    'Needed only for outbound provisioning (creating DingTalk users and departments), which is not enabled.',
+  ));
 
   return report(scopes === undefined ? null : scopeView(scopes));
 }
@@ -210,6 +218,22 @@ async function scopeItem(client: DingTalkClient, scopes: AuthScopes, scope: Sync
     };
   }
   return { key: 'scope', status: 'ok', message: `${seen}; every department the binding syncs is inside.`, api };
+}
+
+async function writeProbe(client: DingTalkClient): Promise<BindingCheckItem> {
+  const key = 'permission:qyapi_manage_addresslist';
+  const api = 'topapi/v2/department/update';
+  try {
+    await client.departments.update({ dept_id: WRITE_PROBE_DEPT_ID });
+  } catch (error) {
+    if (!isDingTalkError(error, 'dingtalk.not_found')) return { ...deniedOrFailed(key, error), api };
+  }
+  return {
+    key,
+    status: 'ok',
+    message: `DingTalk accepted a write request (a no-op update of the unused department ${WRITE_PROBE_DEPT_ID} answered "not found", not "no permission").`,
+    api,
+  };
 }
 
 async function probe(permission: string, api: string, run: () => Promise<string>): Promise<BindingCheckItem> {

@@ -65,6 +65,34 @@ export type LoginSettings = z.output<typeof loginSettingsSchema>;
 export type LoginSettingsInput = z.input<typeof loginSettingsSchema>;
 
 /**
+ * Outbound provisioning (issue 7): local units and accounts created or changed through the admin API or CLI inside
+ * the binding's target subtree, and in these units, are pushed to DingTalk (§5). `units` absent or `{kind: 'all'}`
+ * = the whole target subtree; otherwise chosen units, each with its subtree (default) or alone. New units under a
+ * chosen subtree are in scope automatically (scope is evaluated when a change is recorded, never frozen). Accounts
+ * in scope = the members of the units in scope. `agentId` absent = the binding's own AgentId.
+ */
+export const outboundUnitsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all') }).strict(),
+  z
+    .object({
+      kind: z.literal('units'),
+      units: z.array(z.object({ unitId: z.uuid(), subtree: z.boolean().default(true) }).strict()).min(1).max(1000),
+    })
+    .strict(),
+]);
+export type OutboundUnits = z.output<typeof outboundUnitsSchema>;
+export const outboundSettingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    agentId: z.string().regex(/^\d{1,50}$/, 'expected digits (the AgentId from the developer console)').nullable().optional(),
+    units: outboundUnitsSchema.default({ kind: 'all' }),
+  })
+  .strict();
+export type OutboundSettingsInput = z.input<typeof outboundSettingsSchema>;
+export type OutboundSettingsOutput = z.output<typeof outboundSettingsSchema>;
+export type OutboundSettings = { enabled: boolean; agentId: string | null; units: OutboundUnits };
+
+/**
  * `POST /api/v1/bindings`, `dingbridge bindings add`. Unknown keys are refused (a typo must not be silently dropped).
  * `targetUnitId` absent: a new unit named after the binding is created at the top of the directory.
  * `mapping`/`matching`/`scope`/`thresholds`/`leaverPolicy` take the sync area's schemas; absent = defaults.
@@ -91,6 +119,8 @@ export const bindingCreateSchema = z
     schedule: scheduleSchema.optional(),
     /** Absent = no DingTalk sign-in for this binding. */
     login: loginSettingsSchema.optional(),
+    /** Absent = outbound provisioning off. An update replaces it whole. */
+    outbound: outboundSettingsSchema.optional(),
   })
   .strict();
 export type BindingCreateInput = z.input<typeof bindingCreateSchema>;
@@ -131,6 +161,15 @@ export const bindingViewSchema = z.object({
   /** Next time the schedule fires, when it is on. */
   nextScheduledAt: z.iso.datetime().nullable(),
   login: z.object({ methods: z.array(z.enum(LOGIN_METHODS)), outsiders: z.enum(['deny', 'allow']), provisionOnLogin: z.enum(['create', 'refuse']) }),
+  /** Outbound provisioning; `agentId` is the outbound one as stored (null = the binding's `agentId`). */
+  outbound: z.object({
+    enabled: z.boolean(),
+    agentId: z.string().nullable(),
+    units: z.union([
+      z.object({ kind: z.literal('all') }),
+      z.object({ kind: z.literal('units'), units: z.array(z.object({ unitId: z.uuid(), subtree: z.boolean() })) }),
+    ]),
+  }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -177,6 +216,15 @@ export interface BindingEventContext {
   aesKey: string | null;
   /** The binding's DingTalk hosts; null = the real DingTalk (the Stream gateway is on the `api` host). */
   apiBase: { oapi?: string; api?: string; login?: string } | null;
+}
+
+/** What the outbox needs of a binding with outbound provisioning on (`Bindings.outboundBindings`). */
+export interface OutboundBinding {
+  bindingId: string;
+  targetUnitId: string;
+  /** The outbound AgentId, else the binding's; null when neither is set. */
+  agentId: string | null;
+  units: OutboundUnits;
 }
 
 /** The bindings area as the rest of the application (HTTP routes, CLI) uses it. Errors are AppErrors (`binding.not_found`, `binding.corp_id_taken`, `binding.invalid`). */

@@ -23,7 +23,15 @@ import {
   scheduleCrons,
 } from '../sync/index.ts';
 import type { JsonObject, JsonValue } from '../db/index.ts';
-import { EVENT_MODES, loginSettingsSchema, scheduleSchema, type LoginSettings, type Schedule } from './binding-contract.ts';
+import {
+  EVENT_MODES,
+  loginSettingsSchema,
+  outboundUnitsSchema,
+  scheduleSchema,
+  type LoginSettings,
+  type OutboundSettings,
+  type Schedule,
+} from './binding-contract.ts';
 import { inputIssues, type InputIssue } from './binding-errors.ts';
 
 /**
@@ -150,6 +158,8 @@ export interface ChannelSettings {
   events: { mode: EventMode; callbackToken: string | null; aesKey: string | null };
   schedule: Schedule;
   login: LoginSettings;
+  /** Outbound provisioning (issue 7); a row written before it has none: off. */
+  outbound: OutboundSettings;
 }
 
 const storedChannelSettingsSchema = z.object({
@@ -158,6 +168,9 @@ const storedChannelSettingsSchema = z.object({
     .default({ mode: 'off', callbackToken: null, aesKey: null }),
   schedule: scheduleSchema.default({ kind: 'off' }),
   login: loginSettingsSchema.default({ methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' }),
+  outbound: z
+    .object({ enabled: z.boolean(), agentId: z.string().nullable().default(null), units: outboundUnitsSchema.default({ kind: 'all' }) })
+    .default({ enabled: false, agentId: null, units: { kind: 'all' } }),
 });
 
 /**

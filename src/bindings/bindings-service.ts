@@ -4,7 +4,7 @@
  * DingTalk client (so its rate limiter and token cache are shared by everything that calls DingTalk for that app).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../config/index.ts';
 import type { JsonObject } from '../db/index.ts';
@@ -19,6 +19,8 @@ import {
   type BindingCreateInput,
   type BindingEventContext,
   type EventSettingsInput,
+  type OutboundBinding,
+  type OutboundSettingsOutput,
   type Schedule,
   type BindingRemoval,
   type BindingsService,
@@ -93,6 +95,12 @@ export interface Bindings extends BindingsService {
   eventBindings(): Promise<BindingEventContext[]>;
   /** Every binding's reconciliation schedule (`{kind: 'off'}` included, so a scheduler can remove stale ones). */
   schedules(): Promise<{ bindingId: string; schedule: Schedule }[]>;
+  /**
+   * Every binding with outbound provisioning on, with its target unit and outbound units (the outbox's
+   * `OutboundScopeSource`; the directory's ownership rules read it too). Pass `executor` when inside a
+   * transaction: on PGlite only that transaction can query while it is open.
+   */
+  outboundBindings(executor?: Kysely<Database>): Promise<OutboundBinding[]>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -178,7 +186,12 @@ export function createBindings(deps: BindingsDeps): Bindings {
   const nextChannel = (
     id: string,
     current: ChannelSettings,
-    input: { events?: EventSettingsInput | undefined; schedule?: Schedule | undefined; login?: ChannelSettings['login'] | undefined },
+    input: {
+      events?: EventSettingsInput | undefined;
+      schedule?: Schedule | undefined;
+      login?: ChannelSettings['login'] | undefined;
+      outbound?: OutboundSettingsOutput | undefined;
+    },
   ): ChannelSettings => {
     const events = { ...current.events };
     if (input.events !== undefined) {
@@ -186,7 +199,11 @@ export function createBindings(deps: BindingsDeps): Bindings {
       if (input.events.callbackToken !== undefined) events.callbackToken = secretBox.seal(input.events.callbackToken, callbackTokenContext(id));
       if (input.events.aesKey !== undefined) events.aesKey = secretBox.seal(input.events.aesKey, aesKeyContext(id));
     }
-    const next: ChannelSettings = { events, schedule: input.schedule ?? current.schedule, login: input.login ?? current.login };
+    const outbound =
+      input.outbound === undefined
+        ? current.outbound
+        : { enabled: input.outbound.enabled, agentId: input.outbound.agentId ?? null, units: input.outbound.units };
+    const next: ChannelSettings = { events, schedule: input.schedule ?? current.schedule, login: input.login ?? current.login, outbound };
     const issues: InputIssue[] = input.schedule === undefined ? [] : scheduleIssues(next.schedule);
     if (events.mode === 'http') {
       for (const key of ['callbackToken', 'aesKey'] as const) {
@@ -238,6 +255,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
       schedule: channel.schedule,
       nextScheduledAt: next === null ? null : next.toISOString(),
       login: channel.login,
+      outbound: channel.outbound,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     };
@@ -292,6 +310,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
             const holder = await trx.selectFrom('bindings').select('id').where('target_unit_id', '=', targetUnitId).executeTakeFirst();
             if (holder !== undefined) throw targetTaken(targetUnitId, holder.id);
           }
+          await ensureOutboundUnits(trx, targetUnitId, channel.outbound);
           await trx
             .insertInto('bindings')
             .values({
@@ -356,6 +375,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
         await verify(row.corp_id, { appKey, appSecret }, apiBase);
       }
 
+      if (body.outbound !== undefined) await ensureOutboundUnits(db, row.target_unit_id, channel.outbound);
       const stored = printSettings(settings);
       await db
         .updateTable('bindings')
@@ -401,7 +421,8 @@ export function createBindings(deps: BindingsDeps): Bindings {
     async check(id: string): Promise<BindingCheckReport> {
       const row = await load(id);
       const { scope } = settingsOf(row);
-      const report = await checkBinding(clientFor(row), { bindingId: id, corpId: row.corp_id, scope }, new Date(clock.now()));
+      const outbound = channelOf(row).outbound.enabled;
+      const report = await checkBinding(clientFor(row), { bindingId: id, corpId: row.corp_id, scope, outbound }, new Date(clock.now()));
       log({ bindingId: id, ok: report.ok, notOk: report.items.filter((i) => i.status === 'missing' || i.status === 'failed').map((i) => i.key) }, 'binding checked');
       return report;
     },
@@ -445,6 +466,15 @@ export function createBindings(deps: BindingsDeps): Bindings {
       return rows.filter((row) => channelOf(row).events.mode !== 'off').map(eventContextOf);
     },
 
+    async outboundBindings(executor: Kysely<Database> = db): Promise<OutboundBinding[]> {
+      const rows = await executor.selectFrom('bindings').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.flatMap((row) => {
+        const { outbound } = channelOf(row);
+        if (!outbound.enabled) return [];
+        return [{ bindingId: row.id, targetUnitId: row.target_unit_id, agentId: outbound.agentId ?? row.agent_id, units: outbound.units }];
+      });
+    },
+
     async schedules(): Promise<{ bindingId: string; schedule: Schedule }[]> {
       const rows = await db.selectFrom('bindings').select(['id', 'settings']).orderBy('created_at').orderBy('id').execute();
       return rows.map((row) => {
@@ -454,6 +484,32 @@ export function createBindings(deps: BindingsDeps): Bindings {
       });
     },
   };
+
+  /** Each chosen outbound unit must exist inside the binding's target subtree (outbound pushes only that subtree). */
+  async function ensureOutboundUnits(executor: Kysely<Database>, targetUnitId: string, outbound: ChannelSettings['outbound']): Promise<void> {
+    if (outbound.units.kind === 'all') return;
+    const chosen = outbound.units.units.map((unit) => unit.unitId);
+    const inside = await sql<{ id: string }>`
+      with recursive subtree as (
+        select id from units where id = ${targetUnitId}
+        union all
+        select u.id from units u join subtree s on u.parent_id = s.id
+      )
+      select id from subtree where id in (${sql.join(chosen)})`.execute(executor);
+    const found = new Set(inside.rows.map((r) => r.id));
+    const issues: InputIssue[] = [];
+    chosen.forEach((unitId, index) => {
+      if (!found.has(unitId)) {
+        issues.push({
+          field: `outbound.units.units.${index}.unitId`,
+          message: `no unit ${unitId} inside the binding's target unit ${targetUnitId}; choose units of its subtree (\`dingbridge units list\`)`,
+          code: 'custom',
+          path: ['outbound', 'units', 'units', index, 'unitId'],
+        });
+      }
+    });
+    if (issues.length > 0) throw invalidBinding(issues);
+  }
 
   async function ensureCorpFree(corpId: string): Promise<void> {
     const holder = await db.selectFrom('bindings').select('id').where('corp_id', '=', corpId).executeTakeFirst();
@@ -499,7 +555,17 @@ function defaultChannel(): ChannelSettings {
 }
 
 function channelJson(channel: ChannelSettings): JsonObject {
-  return { events: { ...channel.events }, schedule: { ...channel.schedule }, login: { ...channel.login, methods: [...channel.login.methods] } };
+  const { outbound } = channel;
+  return {
+    events: { ...channel.events },
+    schedule: { ...channel.schedule },
+    login: { ...channel.login, methods: [...channel.login.methods] },
+    outbound: {
+      enabled: outbound.enabled,
+      agentId: outbound.agentId,
+      units: outbound.units.kind === 'all' ? { kind: 'all' } : { kind: 'units', units: outbound.units.units.map((unit) => ({ ...unit })) },
+    },
+  };
 }
 
 /** The unique constraint on `corp_id` decides a race the pre-check lost (STYLE.md §5: translated at the edge first). */

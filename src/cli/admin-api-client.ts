@@ -12,7 +12,14 @@ import {
 } from '../bindings/binding-contract.ts';
 import { appCreatedSchema, appRemovalSchema, appViewSchema } from '../auth/apps-contract.ts';
 import { AppError } from '../core/index.ts';
-import { directoryExportSchema } from '../directory/directory-contract.ts';
+import {
+  accountPageSchema,
+  accountViewSchema,
+  directoryExportSchema,
+  removalSchema,
+  unitViewSchema,
+  type AccountListQuery,
+} from '../directory/directory-contract.ts';
 import { runOpViewSchema, runViewSchema, type RunListQuery, type RunOpsQuery } from '../sync/sync-run-contract.ts';
 
 export interface AdminApiClientOptions {
@@ -110,6 +117,26 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
     },
     directory: {
       export: () => call('GET', '/directory', directoryExportSchema),
+    },
+    units: {
+      list: (query = {}) => call('GET', '/units', items(unitViewSchema), { query: { parentId: query.parentId } }),
+      show: (unitId) => call('GET', `/units/${id(unitId)}`, unitViewSchema),
+      add: (input) => call('POST', '/units', unitViewSchema, { body: input }),
+      update: (unitId, patch) => call('PATCH', `/units/${id(unitId)}`, unitViewSchema, { body: patch }),
+      move: (unitId, input) => call('POST', `/units/${id(unitId)}/move`, unitViewSchema, { body: input }),
+      remove: (unitId) => call('DELETE', `/units/${id(unitId)}`, removalSchema),
+    },
+    accounts: {
+      list: (query: AccountListQuery = {}) =>
+        call('GET', '/accounts', accountPageSchema, {
+          query: { q: query.q, unitId: query.unitId, offset: numberOrUndefined(query.offset), limit: numberOrUndefined(query.limit) },
+        }),
+      show: (accountId) => call('GET', `/accounts/${id(accountId)}`, accountViewSchema),
+      add: (input) => call('POST', '/accounts', accountViewSchema, { body: input }),
+      update: (accountId, patch) => call('PATCH', `/accounts/${id(accountId)}`, accountViewSchema, { body: patch }),
+      disable: (accountId) => call('POST', `/accounts/${id(accountId)}/disable`, accountViewSchema),
+      enable: (accountId) => call('POST', `/accounts/${id(accountId)}/enable`, accountViewSchema),
+      remove: (accountId) => call('DELETE', `/accounts/${id(accountId)}`, removalSchema),
     },
     apps: {
       add: (input) => call('POST', '/apps', appCreatedSchema, { body: input }),

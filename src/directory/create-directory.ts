@@ -154,7 +154,7 @@ interface UnitRow {
  * Parents before children, siblings by sort order then name (then id, so the order is total): a depth-first walk
  * from the roots. Units whose parent chain loops (only possible by hand) come last rather than vanish.
  */
-function treeOrder<T extends UnitRow>(rows: readonly T[]): T[] {
+export function treeOrder<T extends UnitRow>(rows: readonly T[]): T[] {
   const byId = new Map<string, T>();
   for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row); // a unit linked twice is listed once
   const children = new Map<string | null, T[]>();

@@ -31,3 +31,141 @@ export type DirectoryExport = z.infer<typeof directoryExportSchema>;
 export interface DirectoryService {
   export(): Promise<DirectoryExport>;
 }
+
+/*
+ * Managing the directory by hand (issue 7): units and accounts added, changed and removed through the admin API
+ * (`/api/v1/units`, `/api/v1/accounts`) and the CLI (`dingbridge units …`, `dingbridge accounts …`). Inside a
+ * binding's target subtree with outbound provisioning on, each change is pushed to DingTalk.
+ */
+
+const unitName = z.string().trim().min(1).max(64);
+/** §5.1: DingTalk's department `order`; a smaller value sorts first. */
+const order = z.number().int().min(0).max(2_147_483_647);
+
+/** `POST /api/v1/units`, `dingbridge units add`. `parentId: null` = a new top-level unit. */
+export const unitCreateSchema = z.object({ name: unitName, parentId: z.uuid().nullable(), order: order.optional() }).strict();
+export type UnitCreateRequest = z.input<typeof unitCreateSchema>;
+/** `PATCH /api/v1/units/:id`. */
+export const unitUpdateSchema = z.object({ name: unitName.optional(), order: order.optional() }).strict();
+export type UnitUpdateRequest = z.input<typeof unitUpdateSchema>;
+/** `POST /api/v1/units/:id/move`. */
+export const unitMoveSchema = z.object({ parentId: z.uuid() }).strict();
+export type UnitMoveRequest = z.input<typeof unitMoveSchema>;
+/** `GET /api/v1/units`: all units (parents before children), or the children of one. */
+export const unitListQuerySchema = z.object({ parentId: z.uuid().optional() }).strict();
+export type UnitListQuery = z.input<typeof unitListQuerySchema>;
+
+/** A link of a local object to DingTalk, one per binding. */
+export const deptLinkSchema = z.object({ bindingId: z.uuid(), corpId: z.string(), deptId: z.number() });
+export const userLinkSchema = z.object({ bindingId: z.uuid(), corpId: z.string(), userid: z.string(), unionid: z.string().nullable() });
+
+export const unitViewSchema = z.object({
+  id: z.uuid(),
+  parentId: z.uuid().nullable(),
+  name: z.string(),
+  order: z.number(),
+  /** The binding whose inbound sync created the unit; null for a unit made here. */
+  bindingId: z.uuid().nullable(),
+  /** The DingTalk departments this unit is linked to (made by the inbound sync, or by an outbound push). */
+  links: z.array(deptLinkSchema),
+  /** Direct members and direct child units. */
+  memberCount: z.number(),
+  childCount: z.number(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type UnitView = z.infer<typeof unitViewSchema>;
+
+const username = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\s@][^\s]*$/, 'no spaces, and not starting with @');
+const optionalText = (max: number) => z.string().trim().min(1).max(max);
+const mobile = z.string().trim().regex(/^\+?[\d\s-]{5,24}$/, 'digits, optionally +country code, spaces or dashes');
+
+/** `POST /api/v1/accounts`, `dingbridge accounts add`. The main unit defaults to the first of `unitIds`. */
+export const accountCreateSchema = z
+  .object({
+    username,
+    displayName: optionalText(64),
+    email: z.email().max(64).optional(),
+    mobile: mobile.optional(),
+    jobNumber: optionalText(64).optional(),
+    title: optionalText(64).optional(),
+    unitIds: z.array(z.uuid()).min(1).max(100),
+    mainUnitId: z.uuid().optional(),
+  })
+  .strict();
+export type AccountCreateRequest = z.input<typeof accountCreateSchema>;
+/** `PATCH /api/v1/accounts/:id`: any subset; null clears an optional field; `unitIds` replaces the memberships. */
+export const accountUpdateSchema = z
+  .object({
+    username: username.optional(),
+    displayName: optionalText(64).optional(),
+    email: z.email().max(64).nullable().optional(),
+    mobile: mobile.nullable().optional(),
+    jobNumber: optionalText(64).nullable().optional(),
+    title: optionalText(64).nullable().optional(),
+    unitIds: z.array(z.uuid()).min(1).max(100).optional(),
+    mainUnitId: z.uuid().optional(),
+  })
+  .strict();
+export type AccountUpdateRequest = z.input<typeof accountUpdateSchema>;
+/** `GET /api/v1/accounts`: `q` matches username, display name, email or mobile (contains, ignoring case). */
+export const accountListQuerySchema = z
+  .object({
+    q: z.string().trim().min(1).max(200).optional(),
+    unitId: z.uuid().optional(),
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+export type AccountListQuery = z.input<typeof accountListQuerySchema>;
+
+export const accountViewSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  email: z.string().nullable(),
+  mobile: z.string().nullable(),
+  jobNumber: z.string().nullable(),
+  title: z.string().nullable(),
+  status: z.enum(['enabled', 'disabled']),
+  /** `admin` or `sync` (a leaver) when disabled. */
+  disabledBy: z.enum(['admin', 'sync']).nullable(),
+  /** Main unit first, then by the membership's order. */
+  unitIds: z.array(z.uuid()),
+  mainUnitId: z.uuid().nullable(),
+  links: z.array(userLinkSchema),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type AccountView = z.infer<typeof accountViewSchema>;
+export const accountPageSchema = z.object({ items: z.array(accountViewSchema), total: z.number(), offset: z.number(), limit: z.number() });
+export type AccountPage = z.infer<typeof accountPageSchema>;
+
+export const removalSchema = z.object({ id: z.uuid(), removed: z.literal(true) });
+export type Removal = z.infer<typeof removalSchema>;
+
+/** The units part of {@link DingbridgeApi}: errors `unit.not_found` 404, `unit.not_empty` 409, `unit.move_loop` 409, `unit.field_owned_by_dingtalk` 409, `directory.invalid` 400. */
+export interface UnitsService {
+  list(query?: UnitListQuery): Promise<UnitView[]>;
+  show(id: string): Promise<UnitView>;
+  add(input: UnitCreateRequest): Promise<UnitView>;
+  update(id: string, patch: UnitUpdateRequest): Promise<UnitView>;
+  move(id: string, input: UnitMoveRequest): Promise<UnitView>;
+  remove(id: string): Promise<Removal>;
+}
+
+/** The accounts part: errors `account.not_found` 404, `account.username_taken` 409, `account.field_owned_by_dingtalk` 409, `unit.not_found` 404, `directory.invalid` 400. */
+export interface AccountsService {
+  list(query?: AccountListQuery): Promise<AccountPage>;
+  show(id: string): Promise<AccountView>;
+  add(input: AccountCreateRequest): Promise<AccountView>;
+  update(id: string, patch: AccountUpdateRequest): Promise<AccountView>;
+  disable(id: string): Promise<AccountView>;
+  enable(id: string): Promise<AccountView>;
+  remove(id: string): Promise<Removal>;
+}

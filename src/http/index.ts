@@ -18,3 +18,5 @@ export {
   type ServerInfo,
 } from './server-info.ts';
 export { defineRoute, type AnyRoute, type RouteContract, type RouteInput } from './route-contract.ts';
+export { unitRoutes } from './units.routes.ts';
+export { accountRoutes } from './accounts.routes.ts';

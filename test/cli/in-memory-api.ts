@@ -11,9 +11,10 @@ import {
   type BindingCheckReport,
   type BindingView,
   type EventSettingsInput,
+  type OutboundSettingsInput,
 } from '../../src/bindings/binding-contract.ts';
 import { AppError } from '../../src/core/index.ts';
-import type { DirectoryExport } from '../../src/directory/directory-contract.ts';
+import type { AccountsService, DirectoryExport, UnitsService } from '../../src/directory/directory-contract.ts';
 import { PLAN_OP_KINDS, type PlanOpKind } from '../../src/sync/index.ts';
 import type { RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 
@@ -124,6 +125,7 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
           schedule: data.schedule ?? { kind: 'off' },
           nextScheduledAt: data.schedule === undefined || data.schedule.kind === 'off' ? null : NEXT_SCHEDULED,
           login: data.login ?? { methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' },
+          outbound: outboundView(data.outbound),
           createdAt: NOW,
           updatedAt: NOW,
         };
@@ -222,6 +224,8 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
       reject: (id) => Promise.resolve().then(() => decide(run(id), 'rejected')),
     },
     directory: { export: () => Promise.resolve(DIRECTORY) },
+    units: unsupportedUnits,
+    accounts: unsupportedAccounts,
   };
 
   const outcomes = new Map<string, Outcome>();
@@ -259,3 +263,32 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
 
   return { api, state };
 }
+
+/** The outbound part of a view after an input (absent = off, as the real service stores it). */
+function outboundView(input: OutboundSettingsInput | undefined): BindingView['outbound'] {
+  if (input === undefined) return { enabled: false, agentId: null, units: { kind: 'all' } };
+  const units = input.units === undefined || input.units.kind === 'all' ? { kind: 'all' as const } : { kind: 'units' as const, units: input.units.units.map((u) => ({ unitId: u.unitId, subtree: u.subtree ?? true })) };
+  return { enabled: input.enabled, agentId: input.agentId ?? null, units };
+}
+
+/** Units and accounts are tested against the real services (test/directory, test/cli/units-accounts-commands.test.ts); here they refuse. */
+function unsupported(area: string): AppError {
+  return new AppError('test.unsupported', `The in-memory API does not manage ${area}.`, { status: 501 });
+}
+const unsupportedUnits: UnitsService = {
+  list: () => Promise.reject(unsupported('units')),
+  show: () => Promise.reject(unsupported('units')),
+  add: () => Promise.reject(unsupported('units')),
+  update: () => Promise.reject(unsupported('units')),
+  move: () => Promise.reject(unsupported('units')),
+  remove: () => Promise.reject(unsupported('units')),
+};
+const unsupportedAccounts: AccountsService = {
+  list: () => Promise.reject(unsupported('accounts')),
+  show: () => Promise.reject(unsupported('accounts')),
+  add: () => Promise.reject(unsupported('accounts')),
+  update: () => Promise.reject(unsupported('accounts')),
+  disable: () => Promise.reject(unsupported('accounts')),
+  enable: () => Promise.reject(unsupported('accounts')),
+  remove: () => Promise.reject(unsupported('accounts')),
+};

@@ -10,10 +10,11 @@ import {
   type BindingCheckReport,
   type BindingView,
   type EventSettingsInput,
+  type OutboundSettingsInput,
   type Schedule,
 } from '../../src/bindings/binding-contract.ts';
 import { AppError } from '../../src/core/index.ts';
-import type { DirectoryExport } from '../../src/directory/directory-contract.ts';
+import type { AccountsService, DirectoryExport, UnitsService } from '../../src/directory/directory-contract.ts';
 import { PLAN_OP_KINDS } from '../../src/sync/index.ts';
 import type { RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 
@@ -175,13 +176,20 @@ export function createInMemoryApi(): InMemoryApi {
         return Promise.resolve(directoryExport());
       },
     },
+    units: unsupportedUnits,
+    accounts: unsupportedAccounts,
   };
   return api;
 }
 
 /** The events, schedule and login fields of a view after an input (absent secrets keep the current ones). */
 function channelFields(
-  input: { events?: EventSettingsInput | undefined; schedule?: Schedule | undefined; login?: BindingView['login'] | undefined },
+  input: {
+    events?: EventSettingsInput | undefined;
+    schedule?: Schedule | undefined;
+    login?: BindingView['login'] | undefined;
+    outbound?: OutboundSettingsInput | undefined;
+  },
   corpId: string,
   current?: BindingView,
 ): Partial<BindingView> {
@@ -199,6 +207,7 @@ function channelFields(
     fields.nextScheduledAt = input.schedule.kind === 'off' ? null : '2026-11-24T19:00:00.000Z';
   }
   if (input.login !== undefined) fields.login = input.login;
+  if (input.outbound !== undefined) fields.outbound = outboundView(input.outbound);
   return fields;
 }
 
@@ -221,6 +230,7 @@ export function bindingView(fields: Partial<BindingView> = {}): BindingView {
     schedule: { kind: 'off' },
     nextScheduledAt: null,
     login: { methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' },
+    outbound: { enabled: false, agentId: null, units: { kind: 'all' } },
     createdAt: NOW,
     updatedAt: NOW,
     ...fields,
@@ -301,3 +311,32 @@ export function directoryExport(): DirectoryExport {
     ],
   };
 }
+
+/** The outbound part of a view after an input (absent = off, as the real service stores it). */
+function outboundView(input: OutboundSettingsInput | undefined): BindingView['outbound'] {
+  if (input === undefined) return { enabled: false, agentId: null, units: { kind: 'all' } };
+  const units = input.units === undefined || input.units.kind === 'all' ? { kind: 'all' as const } : { kind: 'units' as const, units: input.units.units.map((u) => ({ unitId: u.unitId, subtree: u.subtree ?? true })) };
+  return { enabled: input.enabled, agentId: input.agentId ?? null, units };
+}
+
+/** Units and accounts are tested against the real services (test/directory, test/cli/units-accounts-commands.test.ts); here they refuse. */
+function unsupported(area: string): AppError {
+  return new AppError('test.unsupported', `The in-memory API does not manage ${area}.`, { status: 501 });
+}
+const unsupportedUnits: UnitsService = {
+  list: () => Promise.reject(unsupported('units')),
+  show: () => Promise.reject(unsupported('units')),
+  add: () => Promise.reject(unsupported('units')),
+  update: () => Promise.reject(unsupported('units')),
+  move: () => Promise.reject(unsupported('units')),
+  remove: () => Promise.reject(unsupported('units')),
+};
+const unsupportedAccounts: AccountsService = {
+  list: () => Promise.reject(unsupported('accounts')),
+  show: () => Promise.reject(unsupported('accounts')),
+  add: () => Promise.reject(unsupported('accounts')),
+  update: () => Promise.reject(unsupported('accounts')),
+  disable: () => Promise.reject(unsupported('accounts')),
+  enable: () => Promise.reject(unsupported('accounts')),
+  remove: () => Promise.reject(unsupported('accounts')),
+};
