@@ -138,8 +138,22 @@ function blockedBy(op: PlanOp, notApplied: ReadonlyMap<string, 'failed' | 'skipp
   return null;
 }
 
-/** Kinds the fast path writes as one multi-row statement per run of them (operations of one kind never depend on each other, except unit creates on their parent, which one statement satisfies: foreign keys are checked at its end). */
-const BULK_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['unit.create', 'account.create', 'membership.add']);
+/**
+ * Kinds the fast path writes as one statement per run of them. Operations of one kind never depend on each other,
+ * except unit creates on their parent (one statement satisfies that: foreign keys are checked at its end) and a
+ * membership update setting `main` on one clearing it (the one-main index may then refuse the statement, and the
+ * halves redo it in plan order). Account updates, links and deletes and unit updates and deletes go one by one:
+ * they are few in any sync and each has checks of its own.
+ */
+const BULK_KINDS: ReadonlySet<PlanOp['kind']> = new Set([
+  'unit.create',
+  'account.create',
+  'account.enable',
+  'account.disable',
+  'membership.add',
+  'membership.update',
+  'membership.remove',
+]);
 const ACCOUNT_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['account.create', 'account.link', 'account.enable', 'account.update']);
 const MEMBERSHIP_KINDS: ReadonlySet<PlanOp['kind']> = new Set(['membership.add', 'membership.update', 'membership.remove']);
 
@@ -207,6 +221,9 @@ async function applyBatchAtOnce(
     if (kind === 'account.create') await createAccounts(trx, run as PlanOpOf<'account.create'>[], context);
     else if (kind === 'membership.add') await addMemberships(trx, run as PlanOpOf<'membership.add'>[]);
     else if (kind === 'unit.create') await createUnits(trx, run as PlanOpOf<'unit.create'>[], context);
+    else if (kind === 'account.enable' || kind === 'account.disable') await setAccountsStatus(trx, run as PlanOpOf<'account.enable' | 'account.disable'>[], context);
+    else if (kind === 'membership.update') await updateMemberships(trx, run as PlanOpOf<'membership.update'>[]);
+    else if (kind === 'membership.remove') await removeMemberships(trx, run as PlanOpOf<'membership.remove'>[]);
     else for (const op of run) await applyOp(trx, op, context);
   }
   return outcomes;
@@ -342,6 +359,63 @@ async function addMemberships(trx: Transaction<Database>, ops: readonly PlanOpOf
         })),
       )
       .execute();
+  }
+}
+
+/** Enables or disables accounts in one statement per chunk (the fast path); an account gone fails the statement. */
+async function setAccountsStatus(
+  trx: Transaction<Database>,
+  ops: readonly PlanOpOf<'account.enable' | 'account.disable'>[],
+  context: OpContext,
+): Promise<void> {
+  const disable = (ops[0] as PlanOp).kind === 'account.disable';
+  for (let start = 0; start < ops.length; start += ROWS_PER_INSERT) {
+    const ids = ops.slice(start, start + ROWS_PER_INSERT).map((op) => op.accountId);
+    const updated = await trx
+      .updateTable('accounts')
+      .set(
+        disable
+          ? { status: 'disabled', disabled_at: context.now, disabled_by: 'sync', updated_at: context.now }
+          : { status: 'enabled', disabled_at: null, disabled_by: null, updated_at: context.now },
+      )
+      .where('id', 'in', ids)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows !== BigInt(new Set(ids).size)) throw stale('an account no longer exists');
+  }
+}
+
+/**
+ * Membership changes in one `update … from jsonb_to_recordset` per chunk (the fast path); a column an operation does
+ * not change is sent as null and kept. A membership gone fails the statement.
+ */
+async function updateMemberships(trx: Transaction<Database>, ops: readonly PlanOpOf<'membership.update'>[]): Promise<void> {
+  for (let start = 0; start < ops.length; start += ROWS_PER_INSERT) {
+    const chunk = ops.slice(start, start + ROWS_PER_INSERT);
+    const rows = chunk.map((op) => {
+      const set = membershipSet(op);
+      return { account_id: op.accountId, unit_id: op.unitId, sort_order: set.sort_order ?? null, is_leader: set.is_leader ?? null, is_main: set.is_main ?? null };
+    });
+    const result = await sql`
+      update memberships m set
+        sort_order = coalesce(v.sort_order, m.sort_order),
+        is_leader = coalesce(v.is_leader, m.is_leader),
+        is_main = coalesce(v.is_main, m.is_main)
+      from jsonb_to_recordset(${json(rows)}::jsonb) as v(account_id uuid, unit_id uuid, sort_order integer, is_leader boolean, is_main boolean)
+      where m.account_id = v.account_id and m.unit_id = v.unit_id`.execute(trx);
+    if (result.numAffectedRows !== BigInt(chunk.length)) throw stale('a membership no longer exists');
+  }
+}
+
+/** Memberships removed in one statement per chunk (the fast path); one already gone fails the statement. */
+async function removeMemberships(trx: Transaction<Database>, ops: readonly PlanOpOf<'membership.remove'>[]): Promise<void> {
+  for (let start = 0; start < ops.length; start += ROWS_PER_INSERT) {
+    const chunk = ops.slice(start, start + ROWS_PER_INSERT);
+    const keys = chunk.map((op) => ({ account_id: op.accountId, unit_id: op.unitId }));
+    const result = await sql`
+      delete from memberships m
+      using jsonb_to_recordset(${json(keys)}::jsonb) as v(account_id uuid, unit_id uuid)
+      where m.account_id = v.account_id and m.unit_id = v.unit_id`.execute(trx);
+    if (result.numAffectedRows !== BigInt(chunk.length)) throw stale('a membership no longer exists');
   }
 }
 
@@ -562,7 +636,7 @@ async function deleteAccount(trx: Transaction<Database>, op: PlanOpOf<'account.d
   if (deleted.numDeletedRows === 0n) throw stale(`account ${op.accountId} no longer exists`);
 }
 
-async function updateMembership(trx: Transaction<Database>, op: PlanOpOf<'membership.update'>): Promise<void> {
+function membershipSet(op: PlanOpOf<'membership.update'>): { sort_order?: number; is_leader?: boolean; is_main?: boolean } {
   const set: { sort_order?: number; is_leader?: boolean; is_main?: boolean } = {};
   for (const change of op.changes) {
     if (change.field === 'order') set.sort_order = numberOf(op, change);
@@ -570,6 +644,11 @@ async function updateMembership(trx: Transaction<Database>, op: PlanOpOf<'member
     else if (change.field === 'main') set.is_main = change.after === true;
     else throw new AppError('sync.invalid_op', `${op.id}: unknown membership field ${change.field}.`, { status: 400 });
   }
+  return set;
+}
+
+async function updateMembership(trx: Transaction<Database>, op: PlanOpOf<'membership.update'>): Promise<void> {
+  const set = membershipSet(op);
   if (Object.keys(set).length === 0) return;
   const updated = await trx
     .updateTable('memberships')
