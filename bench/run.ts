@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { runCrawlBench } from './crawl.bench.ts';
 import { runEventsBench } from './events.bench.ts';
+import { runOutboundBench } from './outbound.bench.ts';
 import { runSyncBenchInChild } from './sync.bench.ts';
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -27,12 +28,22 @@ const eventsRows: string[] = [
   '|---|---|---|---|---|---|',
 ];
 
+const outboundRows: string[] = [
+  '| benchmark | accounts | units | calls (by API) | wall / bound | throttled | failed |',
+  '|---|---|---|---|---|---|---|',
+];
+
 const benches: Record<string, () => Promise<unknown>> = {
   'crawl-10k': async () => crawlRow('crawl-10k', await runCrawlBench(10_000)),
   'crawl-100k': async () => crawlRow('crawl-100k', await runCrawlBench(100_000)),
   'sync-10k': async () => syncRow('sync-10k', await runSyncBenchInChild(10_000)),
   'sync-100k': async () => syncRow('sync-100k', await runSyncBenchInChild(100_000)),
   events: async () => eventsRow('events', await runEventsBench()),
+  'outbound-5k': async () => {
+    const r = await runOutboundBench(5_000, 250);
+    outboundRows.push(`| outbound-5k | ${r.accounts} | ${r.units} | ${r.calls.total} (${Object.entries(r.calls.byApi).map(([api, n]) => `${api.split('/').slice(-2).join('/')} ${n}`).join(', ')}) | ${ratio(r.wallSeconds, r.boundSeconds, ' s')} | ${r.calls.throttled} | ${r.failed} |`);
+    return r;
+  },
 };
 
 function crawlRow<T extends Awaited<ReturnType<typeof runCrawlBench>>>(name: string, r: T): T {
@@ -73,5 +84,6 @@ for (const [name, run] of Object.entries(benches)) {
 if (crawlRows.length > 2) console.log(`${crawlRows.join('\n')}\n`);
 if (syncRows.length > 2) console.log(syncRows.join('\n'));
 if (eventsRows.length > 2) console.log(`\n${eventsRows.join('\n')}`);
+if (outboundRows.length > 2) console.log(`\n${outboundRows.join('\n')}`);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/latest.json', import.meta.url), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
