@@ -14,6 +14,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { openDingbridge } from '../app.ts';
 import { describeConfig, type Config } from '../config/index.ts';
 import { accountRoutes, createAdminTokens, createHttpServer, unitRoutes, writeServerInfo } from '../http/index.ts';
+import { outboundRoutes } from '../http/outbound.routes.ts';
 
 /**
  * Starts everything; resolves once the server listens, with the function that stops it.
@@ -42,7 +43,7 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
       publicUrl: config.publicUrl,
       // Sign-in and the OIDC provider (issue 6): `/api/v1/apps` as admin routes; `/login`, `/sso`, `/oidc` as a plugin.
       // Units and accounts managed by hand (issue 7): `/api/v1/units`, `/api/v1/accounts`.
-      adminRoutes: [...dingbridge.auth.adminRoutes(), ...unitRoutes(dingbridge.api), ...accountRoutes(dingbridge.api)],
+      adminRoutes: [...dingbridge.auth.adminRoutes(), ...unitRoutes(dingbridge.api), ...accountRoutes(dingbridge.api), ...outboundRoutes(dingbridge.api)],
       // DingTalk HTTP push (issue 5): `POST /callback/idp/dingtalk/orgapp/{corpId}`, outside the admin API's auth.
       plugins: [dingbridge.auth.plugin(), dingbridge.events.callbackPlugin],
     });
