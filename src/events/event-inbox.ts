@@ -32,15 +32,70 @@ export function inboxEventId(event: Pick<InboxEvent, 'eventType' | 'payload'>): 
 }
 
 /**
+ * Stores arriving at the same time share one transaction (group commit): while one commit is in flight the next
+ * requests queue, and the next commit takes them all. An idle inbox commits a lone event at once; a burst (200
+ * pushes a second on PGlite's single connection) costs one commit per batch instead of one per event, which is
+ * what keeps the callback's answer fast. Every caller still resolves only after the commit that holds its events.
+ *
  * @example
  * const inbox = createEventInbox({ db, jobs });
  * const { stored, duplicates } = await inbox.store(bindingId, events); // committed: safe to acknowledge now
  */
 export function createEventInbox(deps: EventInboxDeps): EventInbox {
   const { db, jobs } = deps;
+  let queue: PendingStore[] = [];
+  let flushing = false;
+
+  async function commit(batch: PendingStore[]): Promise<Set<string>> {
+    const rows = batch.flatMap((request) => request.rows);
+    return db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('event_inbox')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['binding_id', 'event_id']).doNothing())
+        .returning('id')
+        .execute();
+      const insertedIds = new Set(inserted.map((row) => row.id));
+      const bindings = new Set(rows.filter((row) => insertedIds.has(row.id)).map((row) => row.binding_id));
+      for (const bindingId of bindings) {
+        // The singleton key collapses a burst into one queued job per binding (`stately`); one drain takes every
+        // pending row of the binding, so a collapsed send loses nothing.
+        await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, {
+          transaction: trx,
+          singletonKey: bindingId,
+          retryLimit: 5,
+          retryDelay: 2,
+          retryBackoff: true,
+        });
+      }
+      return insertedIds;
+    });
+  }
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        try {
+          const insertedIds = await commit(batch);
+          for (const request of batch) {
+            const stored = request.rows.filter((row) => insertedIds.has(row.id)).length;
+            request.resolve({ stored, duplicates: request.rows.length - stored });
+          }
+        } catch (error) {
+          for (const request of batch) request.reject(error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
   return {
-    async store(bindingId, events) {
-      if (events.length === 0) return { stored: 0, duplicates: 0 };
+    store(bindingId, events) {
+      if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
       const rows = events.map((event) => ({
         id: randomUUID(),
         binding_id: bindingId,
@@ -51,28 +106,27 @@ export function createEventInbox(deps: EventInboxDeps): EventInbox {
         payload: json(event.payload),
         source: event.source,
       }));
-      return db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('event_inbox')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['binding_id', 'event_id']).doNothing())
-          .returning('id')
-          .execute();
-        if (inserted.length > 0) {
-          // The singleton key lets a burst collapse into one job where the queue's policy allows; either way one
-          // drain takes every pending row of the binding, so later jobs of a burst find nothing to do.
-          await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, {
-            transaction: trx,
-            singletonKey: bindingId,
-            retryLimit: 5,
-            retryDelay: 2,
-            retryBackoff: true,
-          });
-        }
-        return { stored: inserted.length, duplicates: rows.length - inserted.length };
+      return new Promise((resolve, reject) => {
+        queue.push({ rows, resolve, reject });
+        if (!flushing) void flush();
       });
     },
   };
+}
+
+interface PendingStore {
+  rows: {
+    id: string;
+    binding_id: string;
+    event_id: string;
+    event_type: string;
+    corp_id: string;
+    born_at: Date | null;
+    payload: string;
+    source: InboxEvent['source'];
+  }[];
+  resolve: (result: { stored: number; duplicates: number }) => void;
+  reject: (error: unknown) => void;
 }
 
 function canonicalJson(value: unknown): string {
