@@ -16,6 +16,7 @@ import {
   type BindingCreateInput,
   type BindingUpdateInput,
   type BindingView,
+  type OutboundUnits,
 } from '../bindings/binding-contract.ts';
 import { deletionThresholdsSchema, type SyncScope } from '../sync/index.ts';
 import { CommandFailed, type CliContext } from './cli-context.ts';
@@ -70,6 +71,8 @@ interface BindingFlags {
   login?: ('qr' | 'workbench')[];
   outsiders?: 'deny' | 'allow';
   provisionOnLogin?: 'create' | 'refuse';
+  outbound?: boolean;
+  outboundUnits?: OutboundUnits;
   verify: boolean;
   json?: boolean;
 }
@@ -91,7 +94,28 @@ const FLAG_OF_FIELD: Record<string, string> = {
   events: '--event-mode/--callback-token/--aes-key',
   schedule: '--schedule/--schedule-tz',
   login: '--login/--outsiders/--provision-on-login',
+  outbound: '--outbound/--outbound-units',
 };
+
+/** `--outbound on|off`. */
+const outboundFlag = parser(z.enum(['on', 'off']).transform((v) => v === 'on'), '"on" (push local changes to DingTalk) or "off"');
+/** `--outbound-units all` or `ID[:only],…` (":only" = the unit without its subtree). */
+const outboundUnitsFlag = parser(
+  z.string().transform((text, ctx): OutboundUnits => {
+    if (text.trim() === 'all') return { kind: 'all' };
+    const units = [];
+    for (const part of text.split(',').map((p) => p.trim())) {
+      const [unitId = '', suffix] = part.split(':');
+      if (!z.uuid().safeParse(unitId).success || (suffix !== undefined && suffix !== 'only')) {
+        ctx.addIssue({ code: 'custom', message: `bad entry ${JSON.stringify(part)}` });
+        return z.NEVER;
+      }
+      units.push({ unitId, subtree: suffix === undefined });
+    }
+    return { kind: 'units', units };
+  }),
+  '"all" or unit ids separated by commas, each optionally ":only" (without its subtree)',
+);
 
 const agentId = parser(z.string().regex(/^\d{1,50}$/), 'digits (the AgentId from the developer console)');
 
@@ -128,6 +152,8 @@ function bindingFlags(command: Command, mode: 'add' | 'update'): Command {
     .option('--login <methods>', 'DingTalk sign-in methods: qr,workbench, or off', loginMethods)
     .option('--outsiders <policy>', 'sign-in by people outside the organization: deny or allow', outsiders)
     .option('--provision-on-login <policy>', 'a member not yet synced at first sign-in: create the account, or refuse until a sync', provisionOnLogin)
+    .option('--outbound <on|off>', 'push units and accounts changed here (inside the target unit) to DingTalk; needs qyapi_manage_addresslist', outboundFlag)
+    .option('--outbound-units <units>', 'the units pushed: "all" (the whole target subtree, default) or ID[:only],… (":only" = without its subtree)', outboundUnitsFlag)
     .option('--no-verify', 'store without checking the credentials against DingTalk')
     .option('--json', 'print the binding as JSON');
 }
@@ -192,7 +218,8 @@ export function registerBindingsCommands(program: Command, context: CliContext):
           (flags.schedule === undefined && flags.scheduleTz !== undefined) ||
           flags.login !== undefined ||
           flags.outsiders !== undefined ||
-          flags.provisionOnLogin !== undefined;
+          flags.provisionOnLogin !== undefined ||
+          flags.outbound === undefined !== (flags.outboundUnits === undefined);
         const current = needsCurrent ? await connection.api.bindings.show(id) : undefined;
         const patch: BindingUpdateInput = {
           ...(flags.name === undefined ? {} : { name: flags.name }),
@@ -299,6 +326,13 @@ function settingsFrom(flags: BindingFlags, current: BindingView | undefined): Pa
       ...(flags.login === undefined ? {} : { methods: flags.login }),
       ...(flags.outsiders === undefined ? {} : { outsiders: flags.outsiders }),
       ...(flags.provisionOnLogin === undefined ? {} : { provisionOnLogin: flags.provisionOnLogin }),
+    };
+  }
+  if (flags.outbound !== undefined || flags.outboundUnits !== undefined) {
+    settings.outbound = {
+      enabled: flags.outbound ?? current?.outbound.enabled ?? false,
+      ...(current?.outbound.agentId == null ? {} : { agentId: current.outbound.agentId }),
+      units: flags.outboundUnits ?? current?.outbound.units ?? { kind: 'all' },
     };
   }
   return settings;

@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { isAppError } from '../core/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { registerAccountsCommands } from './accounts.command.ts';
 import { registerAppsCommands } from './apps.command.ts';
 import { registerBindingsCommands } from './bindings.command.ts';
 import { CommandFailed, createCliContext } from './cli-context.ts';
@@ -19,6 +20,7 @@ import { registerEmulatorCommand } from './emulator.command.ts';
 import { registerRunsCommands } from './runs.command.ts';
 import { registerServeCommand } from './serve.command.ts';
 import { registerSyncCommand } from './sync.command.ts';
+import { registerUnitsCommands } from './units.command.ts';
 
 /** What the program runs with; tests replace the streams, the connection and the poll interval. */
 export interface CliDependencies {
@@ -53,6 +55,8 @@ export function buildProgram(dependencies: Partial<CliDependencies> = {}): Comma
   registerRunsCommands(program, context);
   registerDirectoryCommands(program, context);
   registerAppsCommands(program, context);
+  registerUnitsCommands(program, context);
+  registerAccountsCommands(program, context);
   return program;
 }
 

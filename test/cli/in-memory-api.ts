@@ -145,6 +145,7 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
             ...current,
             ...rest,
             ...(events === undefined ? {} : { events: eventsView(events, current.corpId, current.events) }),
+            ...(rest.outbound === undefined ? {} : { outbound: outboundView(rest.outbound) }),
             ...(rest.schedule === undefined ? {} : { nextScheduledAt: rest.schedule.kind === 'off' ? null : NEXT_SCHEDULED }),
             ...(apiBase === undefined ? {} : { apiBase: typeof apiBase === 'string' ? { oapi: apiBase, api: apiBase, login: apiBase } : apiBase }),
             updatedAt: NOW,
