@@ -17,8 +17,8 @@ export interface DingbridgeApi {
   units: UnitsService;
   /** Accounts managed by hand (issue 7). */
   accounts: AccountsService;
-  /** Applications of the OIDC provider (issue 6); optional so API doubles written before it still type-check. */
-  apps?: AppsService;
-  /** Outbound provisioning (issue 7): delivery log, retry, execute addition; optional for API doubles. */
-  outbound?: OutboundService;
+  /** Applications of the OIDC provider (issue 6). */
+  apps: AppsService;
+  /** Outbound provisioning (issue 7): delivery log, retry, execute addition. */
+  outbound: OutboundService;
 }

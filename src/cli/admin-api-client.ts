@@ -20,6 +20,12 @@ import {
   unitViewSchema,
   type AccountListQuery,
 } from '../directory/directory-contract.ts';
+import {
+  executeAdditionResultSchema,
+  outboundLogSchema,
+  outboundRetrySchema,
+  type OutboundLogQuery,
+} from '../outbound/outbound-contract.ts';
 import { runOpViewSchema, runViewSchema, type RunListQuery, type RunOpsQuery } from '../sync/sync-run-contract.ts';
 
 export interface AdminApiClientOptions {
@@ -144,6 +150,13 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
       show: (appId) => call('GET', `/apps/${id(appId)}`, appViewSchema),
       update: (appId, patch) => call('PATCH', `/apps/${id(appId)}`, appViewSchema, { body: patch }),
       remove: (appId) => call('DELETE', `/apps/${id(appId)}`, appRemovalSchema),
+    },
+    outbound: {
+      log: (bindingId, query: OutboundLogQuery = {}) =>
+        call('GET', `/bindings/${id(bindingId)}/outbound/log`, outboundLogSchema, { query: { status: query.status, limit: numberOrUndefined(query.limit) } }),
+      retry: (bindingId) => call('POST', `/bindings/${id(bindingId)}/outbound/retry`, outboundRetrySchema),
+      executeAddition: (bindingId, input = {}) =>
+        call('POST', `/bindings/${id(bindingId)}/outbound/execute-addition`, executeAdditionResultSchema, { body: { dryRun: input.dryRun ?? false } }),
     },
   };
 }

@@ -389,10 +389,17 @@ function describeBinding(view: BindingView): string {
     ...(view.events.requestUrl === null ? {} : { 'Request URL': `${view.events.requestUrl}  (paste into DingTalk: 开发者后台 → 事件订阅 → 请求网址)` }),
     schedule: scheduleText(view.schedule),
     nextScheduledAt: view.nextScheduledAt ?? '—',
+    outbound: outboundText(view.outbound),
     login: view.login.methods.length === 0 ? 'off' : `${view.login.methods.join(',')} (outsiders ${view.login.outsiders}, unsynced members: ${view.login.provisionOnLogin})`,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
   });
+}
+
+function outboundText(outbound: BindingView['outbound']): string {
+  if (!outbound.enabled) return 'off';
+  const units = outbound.units.kind === 'all' ? 'the whole target unit' : outbound.units.units.map((u) => `${u.unitId}${u.subtree ? '' : ':only'}`).join(',');
+  return `on (units: ${units}; agentId ${outbound.agentId ?? "the binding's"})`;
 }
 
 function eventsText(view: BindingView): string {

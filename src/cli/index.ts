@@ -17,6 +17,7 @@ import { processIo, type CliIo } from './cli-io.ts';
 import { connect as connectToDingbridge, type ConnectFn } from './connect.ts';
 import { registerDirectoryCommands } from './directory.command.ts';
 import { registerEmulatorCommand } from './emulator.command.ts';
+import { registerOutboundCommands } from './outbound.command.ts';
 import { registerRunsCommands } from './runs.command.ts';
 import { registerServeCommand } from './serve.command.ts';
 import { registerSyncCommand } from './sync.command.ts';
@@ -57,6 +58,7 @@ export function buildProgram(dependencies: Partial<CliDependencies> = {}): Comma
   registerAppsCommands(program, context);
   registerUnitsCommands(program, context);
   registerAccountsCommands(program, context);
+  registerOutboundCommands(program, context);
   return program;
 }
 

@@ -17,6 +17,8 @@ import { AppError } from '../../src/core/index.ts';
 import type { AccountsService, DirectoryExport, UnitsService } from '../../src/directory/directory-contract.ts';
 import { PLAN_OP_KINDS, type PlanOpKind } from '../../src/sync/index.ts';
 import type { RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
+import { outboundLogQuerySchema, type ExecuteAdditionResult, type OutboundLogEntry } from '../../src/outbound/outbound-contract.ts';
+import type { AppsService } from '../../src/auth/apps-contract.ts';
 
 export type Outcome = 'succeeded' | 'partial' | 'failed' | 'held';
 
@@ -30,6 +32,8 @@ export interface InMemoryState {
   /** How the next started run ends. */
   nextOutcome: Outcome;
   checkOk: boolean;
+  /** Outbound per binding id: the log (newest first), failed rows (retry puts them back), what execute addition would push. */
+  outbound: Map<string, { entries: OutboundLogEntry[]; pending: number; failed: number; plan: Omit<ExecuteAdditionResult, 'dryRun'> }>;
 }
 
 export const UNIT_ROOT = '9a3e1f7c-4b2d-4e8f-9c1a-000000000001';
@@ -80,7 +84,7 @@ function eventsView(input: EventSettingsInput | undefined, corpId: string, curre
 }
 
 export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState } {
-  const state: InMemoryState = { bindings: new Map(), runs: new Map(), verifyCalls: [], secrets: [], nextOutcome: 'succeeded', checkOk: true };
+  const state: InMemoryState = { bindings: new Map(), runs: new Map(), verifyCalls: [], secrets: [], nextOutcome: 'succeeded', checkOk: true, outbound: new Map() };
   const opsOf = new Map<string, RunOpView[]>();
 
   const binding = (id: string): BindingView => {
@@ -227,7 +231,50 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
     directory: { export: () => Promise.resolve(DIRECTORY) },
     units: unsupportedUnits,
     accounts: unsupportedAccounts,
+    apps: unsupportedApps,
+    outbound: {
+      log: (bindingId, query = {}) =>
+        Promise.resolve().then(() => {
+          binding(bindingId);
+          const parsed = outboundLogQuerySchema.parse(query);
+          const outbound = outboundOf(bindingId);
+          return {
+            entries: outbound.entries.filter((entry) => parsed.status === undefined || entry.status === parsed.status).slice(0, parsed.limit),
+            outbox: { pending: outbound.pending, failed: outbound.failed },
+          };
+        }),
+      retry: (bindingId) =>
+        Promise.resolve().then(() => {
+          binding(bindingId);
+          const outbound = outboundOf(bindingId);
+          const requeued = outbound.failed;
+          outbound.pending += requeued;
+          outbound.failed = 0;
+          return { requeued };
+        }),
+      executeAddition: (bindingId, input = {}) =>
+        Promise.resolve().then(() => {
+          if (!binding(bindingId).outbound.enabled) {
+            throw new AppError('outbound.off', `Binding ${bindingId} has outbound provisioning off.`, { status: 409 });
+          }
+          const outbound = outboundOf(bindingId);
+          const result = { dryRun: input.dryRun ?? false, ...outbound.plan };
+          if (!result.dryRun) {
+            outbound.pending += outbound.plan.units.length + outbound.plan.accounts.length;
+            outbound.plan = { units: [], accounts: [] };
+          }
+          return result;
+        }),
+    },
   };
+  function outboundOf(bindingId: string) {
+    let outbound = state.outbound.get(bindingId);
+    if (!outbound) {
+      outbound = { entries: [], pending: 0, failed: 0, plan: { units: [], accounts: [] } };
+      state.outbound.set(bindingId, outbound);
+    }
+    return outbound;
+  }
 
   const outcomes = new Map<string, Outcome>();
   const opCounts = { ...(Object.fromEntries(PLAN_OP_KINDS.map((kind) => [kind, 0])) as Record<PlanOpKind, number>), 'account.create': 1, 'account.update': 1 };
@@ -283,6 +330,14 @@ const unsupportedUnits: UnitsService = {
   update: () => Promise.reject(unsupported('units')),
   move: () => Promise.reject(unsupported('units')),
   remove: () => Promise.reject(unsupported('units')),
+};
+/** Applications are tested against the real service (test/auth, test/cli apps over a real server); here they refuse. */
+const unsupportedApps: AppsService = {
+  add: () => Promise.reject(unsupported('applications')),
+  list: () => Promise.reject(unsupported('applications')),
+  show: () => Promise.reject(unsupported('applications')),
+  update: () => Promise.reject(unsupported('applications')),
+  remove: () => Promise.reject(unsupported('applications')),
 };
 const unsupportedAccounts: AccountsService = {
   list: () => Promise.reject(unsupported('accounts')),

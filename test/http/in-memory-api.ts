@@ -17,6 +17,8 @@ import { AppError } from '../../src/core/index.ts';
 import type { AccountsService, DirectoryExport, UnitsService } from '../../src/directory/directory-contract.ts';
 import { PLAN_OP_KINDS } from '../../src/sync/index.ts';
 import type { RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
+import type { AppsService } from '../../src/auth/apps-contract.ts';
+import type { OutboundLogEntry } from '../../src/outbound/outbound-contract.ts';
 
 export interface InMemoryApi extends DingbridgeApi {
   /** The last options each method received, so tests see what the routes passed on. */
@@ -178,6 +180,24 @@ export function createInMemoryApi(): InMemoryApi {
     },
     units: unsupportedUnits,
     accounts: unsupportedAccounts,
+    apps: unsupportedApps,
+    outbound: {
+      log: async (id, query) => {
+        record('outbound.log', id, query);
+        binding(id);
+        return Promise.resolve({ entries: [] as OutboundLogEntry[], outbox: { pending: 0, failed: 0 } });
+      },
+      retry: async (id) => {
+        record('outbound.retry', id);
+        binding(id);
+        return Promise.resolve({ requeued: 0 });
+      },
+      executeAddition: async (id, input) => {
+        record('outbound.executeAddition', id, input);
+        binding(id);
+        return Promise.resolve({ dryRun: input?.dryRun ?? false, units: [], accounts: [] });
+      },
+    },
   };
   return api;
 }
@@ -330,6 +350,14 @@ const unsupportedUnits: UnitsService = {
   update: () => Promise.reject(unsupported('units')),
   move: () => Promise.reject(unsupported('units')),
   remove: () => Promise.reject(unsupported('units')),
+};
+/** Applications are served by the auth area's own routes (tested in test/auth); here they refuse. */
+const unsupportedApps: AppsService = {
+  add: () => Promise.reject(unsupported('applications')),
+  list: () => Promise.reject(unsupported('applications')),
+  show: () => Promise.reject(unsupported('applications')),
+  update: () => Promise.reject(unsupported('applications')),
+  remove: () => Promise.reject(unsupported('applications')),
 };
 const unsupportedAccounts: AccountsService = {
   list: () => Promise.reject(unsupported('accounts')),
