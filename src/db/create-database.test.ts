@@ -137,6 +137,8 @@ describe('createDatabase on a data directory (PGlite)', () => {
     const id = randomUUID();
     await first.db.insertInto('units').values({ id, parent_id: null, name: 'kept', binding_id: null }).execute();
     expect(existsSync(join(dataDir, PGLITE_DIR, 'PG_VERSION'))).toBe(true);
+    // The cluster was created by a child process; this one runs with the smaller buffer pool.
+    expect((await sql<{ shared_buffers: string }>`show shared_buffers`.execute(first.db)).rows).toEqual([{ shared_buffers: '32MB' }]);
 
     const second = await appErrorOf(createDatabase({ dataDir }));
     expect(second).toMatchObject({ code: 'db.locked', details: { pid: process.pid } });
