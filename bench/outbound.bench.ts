@@ -67,7 +67,7 @@ export async function runOutboundBench(accounts = 5_000, units = 250, qps = 20):
     await fetch(`${emulator.url}/_emulator/calls`, { method: 'DELETE' });
     await app.startWorkers();
     const started = performance.now();
-    await app.api.outbound!.executeAddition(binding.id);
+    await app.api.outbound.executeAddition(binding.id);
     for (;;) {
       const pending = await db.selectFrom('outbound_outbox').select('id').where('status', '=', 'pending').limit(1).execute();
       if (pending.length === 0) break;

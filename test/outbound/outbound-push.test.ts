@@ -167,7 +167,7 @@ describeEachDatabase('outbound provisioning to the emulator', ({ database }) => 
       [backendDept, true],
       [rdDept, false],
     ]);
-    const log = await app.api.outbound!.log(binding.id);
+    const log = await app.api.outbound.log(binding.id);
     expect(log.entries.map((entry) => `${entry.objectKind}:${entry.operation}:${entry.status}`).reverse()).toEqual([
       'unit:create:delivered',
       'unit:create:delivered',
@@ -218,17 +218,17 @@ describeEachDatabase('outbound provisioning to the emulator', ({ database }) => 
       await trx.deleteFrom('memberships').where('unit_id', '=', backend).execute();
       await trx.deleteFrom('units').where('id', '=', backend).execute();
     });
-    const failed = await until(async () => (await app.api.outbound!.log(binding.id, { status: 'failed' })).entries[0], 'the refused delete');
+    const failed = await until(async () => (await app.api.outbound.log(binding.id, { status: 'failed' })).entries[0], 'the refused delete');
     expect(failed).toMatchObject({ objectId: backend, errcode: null, error: { code: 'outbound.department_has_members' } });
     await emulator.control('DELETE', `/org/users/${stranger.userid}`);
     await idle();
-    expect(await app.api.outbound!.retry(binding.id)).toEqual({ requeued: 1 });
+    expect(await app.api.outbound.retry(binding.id)).toEqual({ requeued: 1 });
     await until(async () => !(await org()).departments.some((d) => d.dept_id === deptId), 'the department to go').catch(async (error: unknown) => {
-      console.log(JSON.stringify((await app.api.outbound!.log(binding.id)).entries.slice(0, 4), null, 1));
+      console.log(JSON.stringify((await app.api.outbound.log(binding.id)).entries.slice(0, 4), null, 1));
       throw error;
     });
     await idle();
-    expect((await app.api.outbound!.log(binding.id, { limit: 1 })).entries[0]).toMatchObject({ objectId: backend, operation: 'delete', status: 'delivered' });
+    expect((await app.api.outbound.log(binding.id, { limit: 1 })).entries[0]).toMatchObject({ objectId: backend, operation: 'delete', status: 'delivered' });
   });
 
   it('adopts a user an interrupted delivery already created instead of creating a second one', async () => {
@@ -247,12 +247,12 @@ describeEachDatabase('outbound provisioning to the emulator', ({ database }) => 
   it('execute addition lists what is not linked yet as a dry run, then pushes it', async () => {
     const unit = crypto.randomUUID();
     await db().insertInto('units').values({ id: unit, name: 'Outbound Later', parent_id: rd, binding_id: null }).execute();
-    const dry = await app.api.outbound!.executeAddition(binding.id, { dryRun: true });
+    const dry = await app.api.outbound.executeAddition(binding.id, { dryRun: true });
     expect(dry.units.map((u) => u.name)).toEqual(['Outbound Later']);
     expect(await linkOf('dingtalk_dept', unit)).toBeUndefined();
-    await app.api.outbound!.executeAddition(binding.id);
+    await app.api.outbound.executeAddition(binding.id);
     await idle();
     expect(await linkOf('dingtalk_dept', unit)).toBeDefined();
-    expect((await app.api.outbound!.executeAddition(binding.id, { dryRun: true })).units).toEqual([]);
+    expect((await app.api.outbound.executeAddition(binding.id, { dryRun: true })).units).toEqual([]);
   });
 });
