@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
-import { openDingbridge } from '../src/app.ts';
+import { openDingbridge, type Dingbridge } from '../src/app.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { Database } from '../src/db/index.ts';
 import type { RunView } from '../src/sync/index.ts';
@@ -65,8 +65,9 @@ export async function runSyncBench(users: number, qps = 20): Promise<SyncBenchRe
       // Adding a binding verified its credentials (token + corp check); the crawl starts from fresh counters.
       await fetch(`${emulator.url}/_emulator/calls`, { method: 'DELETE' });
 
+      await app.startWorkers();
       const firstStart = performance.now();
-      const first = await app.runs.execute((await app.api.runs.start(binding.id)).id);
+      const first = await untilEnded(app, (await app.api.runs.start(binding.id)).id);
       const firstSeconds = (performance.now() - firstStart) / 1000;
       const firstSteps: Record<string, number> = { ...first.stepSeconds };
       if (first.status !== 'succeeded') throw new Error(`first sync ended ${first.status}: ${JSON.stringify(first.error)}`);
@@ -76,7 +77,7 @@ export async function runSyncBench(users: number, qps = 20): Promise<SyncBenchRe
       const before = BigInt(rows[0]!.txid);
       const countsBefore = await rowCounts(app.database.db);
       const resyncStart = performance.now();
-      const resync = await app.runs.execute((await app.api.runs.start(binding.id)).id);
+      const resync = await untilEnded(app, (await app.api.runs.start(binding.id)).id);
       const resyncSeconds = (performance.now() - resyncStart) / 1000;
       let rowsWritten = 0;
       for (const table of DIRECTORY_TABLES) {
@@ -119,6 +120,15 @@ async function rowCounts(db: Kysely<Database>): Promise<Record<(typeof DIRECTORY
     counts[table] = rows[0]!.n;
   }
   return counts;
+}
+
+/** Waits for the worker to end a run, as `dingbridge sync --wait` does (it polls the run too). */
+async function untilEnded(app: Dingbridge, id: string): Promise<RunView> {
+  for (;;) {
+    const run = await app.api.runs.show(id);
+    if (run.status !== 'queued' && run.status !== 'running') return run;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Runs one sync benchmark in a child process (its own heap and peak RSS) and returns its result. */
