@@ -97,6 +97,8 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
   const { db, jobs, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const listeners = deps.listeners ?? {};
+  /** The full-sync worker of this process, if it runs one: woken at once when a run is queued here. */
+  let workerId: string | undefined;
 
   function notify<K extends keyof SyncRunListeners>(name: K, ...args: Parameters<NonNullable<SyncRunListeners[K]>>): void {
     try {
@@ -134,7 +136,10 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
       }).catch((error: unknown) => {
         if (error !== COLLAPSED) throw error;
       });
-      if (outcome.sent) return toView(await runRow(id));
+      if (outcome.sent) {
+        if (workerId !== undefined) jobs.boss.notifyWorker(workerId);
+        return toView(await runRow(id));
+      }
       // Collapsed into a run already queued for this binding: that one will see today's DingTalk too.
       const queued = await db
         .selectFrom('sync_runs')
@@ -211,6 +216,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
           { status: 409 },
         );
       });
+      if (sent && workerId !== undefined) jobs.boss.notifyWorker(workerId);
       const after = await runRow(id);
       if (!sent && after.status !== 'queued') throw notHeld(after);
       return toView(after);
@@ -234,7 +240,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
     },
 
     async startWorker({ concurrency = 2 } = {}) {
-      await jobs.work<FullSyncJob>(
+      workerId = await jobs.work<FullSyncJob>(
         JOB_QUEUES.fullSync.name,
         async ([job]) => {
           if (!job) return;
