@@ -15,6 +15,7 @@ import { openDingbridge } from '../app.ts';
 import { describeConfig, type Config } from '../config/index.ts';
 import { accountRoutes, createAdminTokens, createHttpServer, unitRoutes, writeServerInfo } from '../http/index.ts';
 import { outboundRoutes } from '../http/outbound.routes.ts';
+import { consolePlugin } from '../http/console.ts';
 
 /**
  * Starts everything; resolves once the server listens, with the function that stops it.
@@ -45,7 +46,8 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
       // Units and accounts managed by hand (issue 7): `/api/v1/units`, `/api/v1/accounts`.
       adminRoutes: [...dingbridge.auth.adminRoutes(), ...unitRoutes(dingbridge.api), ...accountRoutes(dingbridge.api), ...outboundRoutes(dingbridge.api)],
       // DingTalk HTTP push (issue 5): `POST /callback/idp/dingtalk/orgapp/{corpId}`, outside the admin API's auth.
-      plugins: [dingbridge.auth.plugin(), dingbridge.events.callbackPlugin],
+      // The admin console (issue 8): `/`, its client routes and `/assets/*`, built into web/dist.
+      plugins: [dingbridge.auth.plugin(), dingbridge.events.callbackPlugin, consolePlugin()],
     });
     await http.listen({ port: config.port, host: config.host });
     const address = http.server.address();

@@ -1,0 +1,85 @@
+/** The console's shell: language, sign-in gate, the side menu and the page for the current path. */
+import { ApartmentOutlined, DashboardOutlined, LinkOutlined, SyncOutlined } from '@ant-design/icons';
+import { App as AntdApp, Button, ConfigProvider, Layout, Menu, Space, Typography } from 'antd';
+import type { ReactNode } from 'react';
+import { I18nProvider, useI18n } from './i18n.tsx';
+import { LanguageSwitch } from './ui.tsx';
+import { BindingDetailPage } from './pages/BindingDetailPage.tsx';
+import { BindingsPage } from './pages/BindingsPage.tsx';
+import { DirectoryPage } from './pages/DirectoryPage.tsx';
+import { OverviewPage } from './pages/OverviewPage.tsx';
+import { RunDetailPage } from './pages/RunDetailPage.tsx';
+import { RunsPage } from './pages/RunsPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { navigate, usePath } from './router.tsx';
+import { SessionGate, useSession } from './session.tsx';
+
+export function App() {
+  return (
+    <I18nProvider>
+      <Localized>
+        <SessionGate signIn={(accept) => <SignInPage onSignedIn={accept} />}>
+          <Shell />
+        </SessionGate>
+      </Localized>
+    </I18nProvider>
+  );
+}
+
+function Localized({ children }: { children: ReactNode }) {
+  const { antdLocale } = useI18n();
+  return (
+    <ConfigProvider locale={antdLocale} theme={{ token: { colorPrimary: '#1677ff' } }}>
+      <AntdApp>{children}</AntdApp>
+    </ConfigProvider>
+  );
+}
+
+function route(path: string): { section: string; page: ReactNode } {
+  const runMatch = /^\/runs\/([^/]+)$/.exec(path);
+  if (runMatch?.[1]) return { section: '/runs', page: <RunDetailPage id={decodeURIComponent(runMatch[1])} /> };
+  const bindingMatch = /^\/bindings\/([^/]+)$/.exec(path);
+  if (bindingMatch?.[1]) return { section: '/bindings', page: <BindingDetailPage id={decodeURIComponent(bindingMatch[1])} /> };
+  if (path === '/runs') return { section: '/runs', page: <RunsPage /> };
+  if (path === '/bindings') return { section: '/bindings', page: <BindingsPage /> };
+  if (path === '/directory') return { section: '/directory', page: <DirectoryPage /> };
+  return { section: '/', page: <OverviewPage /> };
+}
+
+function Shell() {
+  const { t } = useI18n();
+  const { signOut } = useSession();
+  const path = usePath();
+  const { section, page } = route(path);
+  const items = [
+    { key: '/', icon: <DashboardOutlined />, label: t('nav.overview') },
+    { key: '/runs', icon: <SyncOutlined />, label: t('nav.runs') },
+    { key: '/bindings', icon: <LinkOutlined />, label: t('nav.bindings') },
+    { key: '/directory', icon: <ApartmentOutlined />, label: t('nav.directory') },
+  ];
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light">
+        <div style={{ padding: '16px 24px' }}>
+          <Typography.Text strong>Dingbridge</Typography.Text>
+        </div>
+        <nav aria-label={t('app.title')}>
+          <Menu mode="inline" selectedKeys={[section]} items={items} onClick={({ key }) => navigate(key)} data-testid="nav" />
+        </nav>
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', paddingInline: 24 }}>
+          <Space>
+            <LanguageSwitch />
+            <Button onClick={signOut} data-testid="sign-out">
+              {t('signOut')}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 24 }}>
+          <main>{page}</main>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * The console's typed client of the admin API (`/api/v1`, bearer token). Request and response types are the
+ * server's own contracts, imported type-only (erased from the bundle): a contract change that breaks the console
+ * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
+ */
+import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
+import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
+import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
+import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
+
+export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
+export type AccountView = AccountPage['items'][number];
+
+/** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, message: string, status: number) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export interface ApiClient {
+  listBindings(): Promise<BindingView[]>;
+  createBinding(input: BindingCreateInput): Promise<BindingView>;
+  showBinding(id: string): Promise<BindingView>;
+  checkBinding(id: string): Promise<BindingCheckReport>;
+  syncBinding(id: string, options?: { dryRun?: boolean }): Promise<RunView>;
+  listRuns(query?: QueryOf<RunListQuery>): Promise<RunView[]>;
+  showRun(id: string): Promise<RunView>;
+  runOps(id: string, query?: QueryOf<RunOpsQuery>): Promise<RunOpView[]>;
+  approveRun(id: string): Promise<RunView>;
+  rejectRun(id: string): Promise<RunView>;
+  listUnits(): Promise<UnitView[]>;
+  listAccounts(query?: QueryOf<AccountListQuery>): Promise<AccountPage>;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+/** The contracts' query schemas coerce numbers (their input type is `unknown`); the console sends numbers. */
+type QueryOf<T> = { [K in keyof T]?: unknown extends T[K] ? number : T[K] };
+
+/**
+ * A client that sends `token`; `onUnauthorized` runs when the server refuses it (revoked, or a restart with a
+ * new database), so the console can go back to sign-in.
+ *
+ * @example
+ * const api = createApiClient({ token, onUnauthorized: signOut });
+ * const bindings = await api.listBindings();
+ */
+export function createApiClient(options: { token: string; onUnauthorized?: () => void; fetch?: typeof fetch }): ApiClient {
+  const send = async <T>(name: ApiRouteName, params: { id?: string; query?: Query; body?: unknown } = {}): Promise<T> => {
+    const route = API_ROUTES[name];
+    let url: string = route.path.replace(':id', encodeURIComponent(params.id ?? ''));
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(params.query ?? {})) if (value !== undefined) search.set(key, String(value));
+    if (search.size > 0) url += `?${search.toString()}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
+    if (params.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await (options.fetch ?? fetch)(url, {
+        method: route.method,
+        headers,
+        body: params.body === undefined ? undefined : JSON.stringify(params.body),
+      });
+    } catch (error) {
+      throw new ApiError('network', error instanceof Error ? error.message : String(error), 0);
+    }
+    const text = await response.text();
+    const json: unknown = text === '' ? undefined : JSON.parse(text);
+    if (!response.ok) {
+      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (response.status === 401) options.onUnauthorized?.();
+      throw new ApiError(error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`, response.status);
+    }
+    return json as T;
+  };
+  return {
+    listBindings: async () => (await send<{ items: BindingView[] }>('listBindings')).items,
+    createBinding: (input) => send('createBinding', { body: input }),
+    showBinding: (id) => send('showBinding', { id }),
+    checkBinding: (id) => send('checkBinding', { id }),
+    syncBinding: (id, opts) => send('syncBinding', { id, body: { dryRun: opts?.dryRun ?? false } }),
+    listRuns: async (query) => (await send<{ items: RunView[] }>('listRuns', { query: { ...query } })).items,
+    showRun: (id) => send('showRun', { id }),
+    runOps: async (id, query) => (await send<{ items: RunOpView[] }>('runOps', { id, query: { ...query } })).items,
+    approveRun: (id) => send('approveRun', { id }),
+    rejectRun: (id) => send('rejectRun', { id }),
+    listUnits: async () => (await send<{ items: UnitView[] }>('listUnits')).items,
+    listAccounts: (query) => send('listAccounts', { query: { ...query } }),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Every admin API route the console calls, as a table. Pure data (no DOM) so that `test/console/` can check each
+ * entry against the server's `/openapi.json`: a renamed or removed route fails a test, not a user.
+ */
+export const API_ROUTES = {
+  listBindings: { method: 'GET', path: '/api/v1/bindings' },
+  createBinding: { method: 'POST', path: '/api/v1/bindings' },
+  showBinding: { method: 'GET', path: '/api/v1/bindings/:id' },
+  checkBinding: { method: 'POST', path: '/api/v1/bindings/:id/check' },
+  syncBinding: { method: 'POST', path: '/api/v1/bindings/:id/sync' },
+  listRuns: { method: 'GET', path: '/api/v1/runs' },
+  showRun: { method: 'GET', path: '/api/v1/runs/:id' },
+  runOps: { method: 'GET', path: '/api/v1/runs/:id/ops' },
+  approveRun: { method: 'POST', path: '/api/v1/runs/:id/approve' },
+  rejectRun: { method: 'POST', path: '/api/v1/runs/:id/reject' },
+  listUnits: { method: 'GET', path: '/api/v1/units' },
+  listAccounts: { method: 'GET', path: '/api/v1/accounts' },
+} as const;
+
+export type ApiRouteName = keyof typeof API_ROUTES;
+
+/**
+ * The OpenAPI form of a route path (`/api/v1/runs/:id` → `/api/v1/runs/{id}`).
+ *
+ * @example
+ * openApiPath('/api/v1/runs/:id/ops'); // '/api/v1/runs/{id}/ops'
+ */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z]+)/g, '{$1}');
+}

@@ -1,0 +1,144 @@
+/**
+ * One run: live progress while it runs (polled each second), its counts and DingTalk calls, why it was held with
+ * approve/reject, and its operations with a status filter and the reason of each failure.
+ */
+import { App, Button, Card, Descriptions, Progress, Segmented, Space, Steps, Table, Typography } from 'antd';
+import { useState } from 'react';
+import type { RunOpView, RunView } from '../api-client.ts';
+import { useI18n, type MessageKey } from '../i18n.tsx';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { useLoad } from '../use-load.ts';
+import { ErrorAlert, StatusTag, Time } from '../ui.tsx';
+
+const STEPS = ['crawl', 'load', 'plan', 'guard', 'apply'] as const;
+const OP_STATUSES = ['planned', 'applied', 'failed', 'skipped'] as const;
+type OpStatus = (typeof OP_STATUSES)[number];
+const isLive = (run: RunView) => run.status === 'queued' || run.status === 'running';
+
+export function RunDetailPage({ id }: { id: string }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const { message } = App.useApp();
+  const [opStatus, setOpStatus] = useState<OpStatus | 'all'>('all');
+  const [deciding, setDeciding] = useState(false);
+  const [decisionError, setDecisionError] = useState<Error>();
+  const run = useLoad(() => api.showRun(id), [api, id], { poll: isLive, intervalMs: 1000 });
+  const status = run.data?.status;
+  const ops = useLoad(() => api.runOps(id, { status: opStatus === 'all' ? undefined : opStatus, limit: 500 }), [api, id, opStatus, status]);
+
+  const decide = async (approve: boolean) => {
+    setDeciding(true);
+    setDecisionError(undefined);
+    try {
+      await (approve ? api.approveRun(id) : api.rejectRun(id));
+      void message.success(t(approve ? 'runs.approved' : 'runs.rejected'));
+      run.reload();
+    } catch (error) {
+      setDecisionError(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      setDeciding(false);
+    }
+  };
+
+  const view = run.data;
+  const planned = view ? Object.values(view.counts.ops ?? {}).reduce((sum, n) => sum + n, 0) : 0;
+  const done = view ? view.applied + view.failed + view.skipped : 0;
+  const stepIndex = view?.step ? STEPS.indexOf(view.step) : view && !isLive(view) ? STEPS.length : 0;
+  return (
+    <>
+      <Typography.Title level={1} style={{ fontSize: 24 }}>
+        {t('runs.detail')} {id.slice(0, 8)} {view && <StatusTag status={view.status} />}
+      </Typography.Title>
+      <ErrorAlert error={run.error} />
+      {view && (
+        <Space direction="vertical" size={16} style={{ width: '100%' }}>
+          <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('runs.progress')}</h2>} data-testid="run-progress" data-status={view.status}>
+            <Steps
+              size="small"
+              current={stepIndex}
+              status={view.status === 'failed' ? 'error' : isLive(view) ? 'process' : 'finish'}
+              items={STEPS.map((step) => ({ title: step }))}
+            />
+            {planned > 0 && <Progress percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
+            <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginTop: 16 }}>
+              <Descriptions.Item label={t('runs.binding')}>
+                <Link to={`/bindings/${view.bindingId}`}>{view.bindingId.slice(0, 8)}</Link>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('common.kind')}>{`${view.kind}${view.dryRun ? ` (${t('runs.dryRun')})` : ''}`}</Descriptions.Item>
+              <Descriptions.Item label={t('common.created')}>
+                <Time iso={view.createdAt} />
+              </Descriptions.Item>
+              <Descriptions.Item label={t('runs.applied')}>
+                <span data-testid="run-applied">{view.applied}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('runs.failed')}>{view.failed}</Descriptions.Item>
+              <Descriptions.Item label={t('runs.skipped')}>{view.skipped}</Descriptions.Item>
+              <Descriptions.Item label={t('runs.planned')}>
+                {Object.entries(view.counts.ops ?? {})
+                  .filter(([, n]) => n > 0)
+                  .map(([kind, n]) => `${kind} ${n}`)
+                  .join(', ') || t('common.none')}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('runs.apiCalls')}>{view.apiCalls.total}</Descriptions.Item>
+            </Descriptions>
+            {view.error && <ErrorAlert error={new Error(`${view.error.code}: ${view.error.message}`)} />}
+          </Card>
+          {view.guard && view.guard.verdict === 'hold' && (
+            <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('runs.guard')}</h2>} data-testid="run-guard">
+              <ul>
+                {view.guard.reasons.map((reason, index) => (
+                  <li key={index}>{describeReason(reason)}</li>
+                ))}
+              </ul>
+              <ErrorAlert error={decisionError} />
+              {view.status === 'held' && (
+                <Space>
+                  <Button type="primary" loading={deciding} onClick={() => void decide(true)} data-testid="approve">
+                    {t('runs.approve')}
+                  </Button>
+                  <Button danger loading={deciding} onClick={() => void decide(false)} data-testid="reject">
+                    {t('runs.reject')}
+                  </Button>
+                </Space>
+              )}
+            </Card>
+          )}
+          <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('runs.ops')}</h2>}>
+            <Segmented<OpStatus | 'all'>
+              aria-label={t('runs.filter')}
+              value={opStatus}
+              onChange={setOpStatus}
+              style={{ marginBottom: 16 }}
+              options={[{ value: 'all', label: t('common.all') }, ...OP_STATUSES.map((s) => ({ value: s, label: t(`status.${s}` as MessageKey) }))]}
+            />
+            <ErrorAlert error={ops.error} />
+            <Table<RunOpView>
+              rowKey="seq"
+              size="small"
+              loading={ops.loading && !ops.data}
+              dataSource={ops.data ?? []}
+              pagination={{ pageSize: 20, showSizeChanger: false }}
+              data-testid="run-ops"
+              columns={[
+                { title: '#', dataIndex: 'seq', width: 70 },
+                { title: t('runs.op'), dataIndex: 'op' },
+                { title: t('runs.target'), render: (_, op) => op.externalId ?? op.localId ?? '—' },
+                { title: t('common.status'), render: (_, op) => <StatusTag status={op.status} /> },
+                { title: t('runs.reason'), render: (_, op) => op.reason ?? '' },
+              ]}
+            />
+          </Card>
+        </Space>
+      )}
+    </>
+  );
+}
+
+/** A guard reason is `{code, message, …}`; older or unknown shapes are shown as JSON rather than dropped. */
+function describeReason(reason: unknown): string {
+  if (typeof reason === 'object' && reason !== null && 'message' in reason && typeof reason.message === 'string') {
+    return 'code' in reason && typeof reason.code === 'string' ? `${reason.message} (${reason.code})` : reason.message;
+  }
+  return JSON.stringify(reason);
+}
