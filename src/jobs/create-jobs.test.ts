@@ -108,3 +108,30 @@ describe.each(testDatabaseKinds)('jobs.schedule (%s)', (kind) => {
     }
   });
 });
+
+describe('jobs on PGlite after a crash', () => {
+  it('fail the jobs a stopped process left active, so they are retried at once', async () => {
+    const database = await openTestDatabase('pglite');
+    const { errors, logger } = recordingLogger();
+    try {
+      const crashed = createJobs({ database: database.handle, logger });
+      await crashed.start();
+      const queue = JOB_QUEUES.outbound.name;
+      const id = await crashed.send(queue, { bindingId: 'b' }, { retryLimit: 3, retryDelay: 0 });
+      const [taken] = await crashed.boss.fetch(queue);
+      expect(taken?.id).toBe(id);
+      // The process dies here: no complete, no fail. A new process opens the same database.
+      const restarted = createJobs({ database: database.handle, logger: { error: logger.error, warn: () => {} } });
+      await restarted.start();
+      const [job] = await restarted.boss.findJobs(queue, { id: id! });
+      expect(job?.state).toBe('retry');
+      const [again] = await restarted.boss.fetch(queue);
+      expect(again?.id).toBe(id);
+      await restarted.stop({ graceful: false });
+      await crashed.stop({ graceful: false });
+      expect(errors).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+});

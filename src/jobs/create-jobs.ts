@@ -101,6 +101,17 @@ export function createJobs(options: CreateJobsOptions): Jobs {
     async start() {
       await boss.start();
       for (const spec of queues) await boss.createQueue(spec.name, spec);
+      // PGlite admits one process (the data-directory lock), so a job still `active` at start belongs to a process
+      // that died: fail it now (pg-boss retries it while it has retries left) instead of waiting out its heartbeat
+      // or expiry, which held a binding's syncs, events or deliveries back for a minute or more after a crash.
+      if (database.kind === 'pglite') {
+        for (const spec of queues) {
+          const active = (await boss.findJobs(spec.name, { limit: 100_000 })).filter((job) => job.state === 'active');
+          if (active.length === 0) continue;
+          await boss.fail(spec.name, active.map((job) => job.id), { reason: 'the process running it stopped' });
+          logger.warn({ queue: spec.name, jobs: active.length }, 'jobs: jobs of a stopped process failed for retry');
+        }
+      }
     },
     async stop({ graceful = true, timeoutMs = 30_000 } = {}) {
       // On PGlite the instance belongs to the database handle: pg-boss never closes it (fromPglite), and `close`
