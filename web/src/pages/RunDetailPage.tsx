@@ -60,7 +60,7 @@ export function RunDetailPage({ id }: { id: string }) {
               status={view.status === 'failed' ? 'error' : isLive(view) ? 'process' : 'finish'}
               items={STEPS.map((step) => ({ title: step }))}
             />
-            {planned > 0 && <Progress percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
+            {planned > 0 && <Progress aria-label={t('runs.progress')} percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
             <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginTop: 16 }}>
               <Descriptions.Item label={t('runs.binding')}>
                 <Link to={`/bindings/${view.bindingId}`}>{view.bindingId.slice(0, 8)}</Link>
