@@ -55,6 +55,7 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
     const reachable = `http://${loopbackOf(config.host)}:${port}`;
     print(`Dingbridge ${packageJson.version} listening on ${reachable} (public URL ${config.publicUrl})`);
     print(`  admin API: ${config.publicUrl}/api/v1 — reference: ${config.publicUrl}/docs`);
+    print(`  console: ${config.publicUrl}/`);
     print(`  database: ${dingbridge.database.kind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
     print(`  admin token: ${local.path}${local.created ? ' (created now; keep it secret)' : ''}`);
     // Written last: a CLI that finds the file finds a server ready to answer.

@@ -58,7 +58,7 @@ export function RunDetailPage({ id }: { id: string }) {
               size="small"
               current={stepIndex}
               status={view.status === 'failed' ? 'error' : isLive(view) ? 'process' : 'finish'}
-              items={STEPS.map((step) => ({ title: step }))}
+              items={STEPS.map((step) => ({ title: t(`step.${step}`) }))}
             />
             {planned > 0 && <Progress aria-label={t('runs.progress')} percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
             <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginTop: 16 }}>
