@@ -16,6 +16,7 @@ import { createEventInbox } from './event-inbox.ts';
 import { createEventProcessor, type EventProcessor } from './event-processor.ts';
 import { createFailedEventRecovery } from './failed-event-recovery.ts';
 import type { EventInbox } from './inbox-event.ts';
+import { createQueuedDrains } from './queued-drains.ts';
 
 /** The queue of the recovery schedule (created here: it belongs to this area). */
 export const EVENTS_RECOVER_QUEUE = 'events-recover';
@@ -58,10 +59,13 @@ export interface Events {
  */
 export function createEvents(deps: EventsDeps): Events {
   const logger = deps.logger.child({ area: 'events' });
-  const inbox = createEventInbox({ db: deps.db, jobs: deps.jobs });
+  // One process runs every drain only on the embedded database; replicas must send a job with every commit.
+  const queuedDrains = deps.releaseLeasesAtStart ? createQueuedDrains() : undefined;
+  const inbox = createEventInbox({ db: deps.db, jobs: deps.jobs, ...(queuedDrains ? { queuedDrains } : {}) });
   const processor = createEventProcessor({
     db: deps.db,
     jobs: deps.jobs,
+    ...(queuedDrains ? { queuedDrains } : {}),
     syncContext: (id) => deps.bindings.syncContext(id),
     logger,
     ...(deps.onRunEnded ? { onRunEnded: deps.onRunEnded } : {}),

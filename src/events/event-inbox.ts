@@ -9,6 +9,7 @@ import type { Database } from '../db/index.ts';
 import { json } from '../db/index.ts';
 import { JOB_QUEUES, type Jobs } from '../jobs/index.ts';
 import type { EventInbox, InboxEvent } from './inbox-event.ts';
+import type { QueuedDrains } from './queued-drains.ts';
 
 /** The `events-process` job: drain one binding's pending events. */
 export interface EventsProcessJob {
@@ -18,6 +19,11 @@ export interface EventsProcessJob {
 export interface EventInboxDeps {
   db: Kysely<Database>;
   jobs: Pick<Jobs, 'send'>;
+  /**
+   * Only where this process runs every drain (embedded database): lets a store skip the job send while the
+   * binding's queued job has not started. Without it every commit sends (collapsed by `stately`), as replicas need.
+   */
+  queuedDrains?: QueuedDrains;
 }
 
 /**
@@ -42,22 +48,28 @@ export function inboxEventId(event: Pick<InboxEvent, 'eventType' | 'payload'>): 
  * const { stored, duplicates } = await inbox.store(bindingId, events); // committed: safe to acknowledge now
  */
 export function createEventInbox(deps: EventInboxDeps): EventInbox {
-  const { db, jobs } = deps;
+  const { db, jobs, queuedDrains } = deps;
   let queue: PendingStore[] = [];
   let flushing = false;
 
   async function commit(batch: PendingStore[]): Promise<Set<string>> {
     const rows = batch.flatMap((request) => request.rows);
-    return db.transaction().execute(async (trx) => {
+    const marks = new Map<string, number>();
+    const insertedIds = await db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('event_inbox')
         .values(rows)
         .onConflict((oc) => oc.columns(['binding_id', 'event_id']).doNothing())
         .returning('id')
         .execute();
-      const insertedIds = new Set(inserted.map((row) => row.id));
-      const bindings = new Set(rows.filter((row) => insertedIds.has(row.id)).map((row) => row.binding_id));
+      const ids = new Set(inserted.map((row) => row.id));
+      const bindings = new Set(rows.filter((row) => ids.has(row.id)).map((row) => row.binding_id));
       for (const bindingId of bindings) {
+        if (queuedDrains) {
+          // Read inside the transaction: a drain that starts later claims after this commit and takes these rows.
+          marks.set(bindingId, queuedDrains.mark(bindingId));
+          if (queuedDrains.isQueued(bindingId)) continue;
+        }
         // The singleton key collapses a burst into one queued job per binding (`stately`); one drain takes every
         // pending row of the binding, so a collapsed send loses nothing.
         await jobs.send(JOB_QUEUES.events.name, { bindingId } satisfies EventsProcessJob, {
@@ -68,8 +80,11 @@ export function createEventInbox(deps: EventInboxDeps): EventInbox {
           retryBackoff: true,
         });
       }
-      return insertedIds;
+      return ids;
     });
+    // Committed: a job of each binding now waits (sent here, or the one the send collapsed into).
+    for (const [bindingId, mark] of marks) queuedDrains?.queued(bindingId, mark);
+    return insertedIds;
   }
 
   async function flush(): Promise<void> {

@@ -17,6 +17,7 @@ import { JOB_QUEUES, type Jobs } from '../jobs/index.ts';
 import { syncEventBatch, type SyncContext } from '../sync/index.ts';
 import { touchedIds } from './dingtalk-event.ts';
 import type { EventsProcessJob } from './event-inbox.ts';
+import type { QueuedDrains } from './queued-drains.ts';
 
 export interface EventProcessorDeps {
   db: Kysely<Database>;
@@ -30,6 +31,8 @@ export interface EventProcessorDeps {
   /** Lease on claimed rows. Default 120 s. */
   leaseSeconds?: number;
   onRunEnded?: (status: string) => void;
+  /** Told as each drain job starts, so the inbox sends a job again for rows this drain may have passed. */
+  queuedDrains?: QueuedDrains;
 }
 
 export interface EventProcessor {
@@ -174,7 +177,9 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
       await jobs.work<EventsProcessJob>(
         JOB_QUEUES.events.name,
         async ([job]) => {
-          if (job) await drain(job.data.bindingId);
+          if (!job) return;
+          deps.queuedDrains?.starting(job.data.bindingId);
+          await drain(job.data.bindingId);
         },
         { localConcurrency: 2, pollingIntervalSeconds: 0.5 },
       );

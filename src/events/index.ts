@@ -19,6 +19,7 @@ export {
 } from './stream-connection.ts';
 export { createStreamListener, type StreamListener, type StreamListenerOptions, type StreamBindingStatus, type StreamBindings, type StreamListenerMetrics } from './stream-listener.ts';
 export { createEventInbox, inboxEventId, type EventInboxDeps, type EventsProcessJob } from './event-inbox.ts';
+export { createQueuedDrains, type QueuedDrains } from './queued-drains.ts';
 export { failedListEvent, parsePushedEvent, touchedIds } from './dingtalk-event.ts';
 export {
   CALLBACK_OUTCOMES,

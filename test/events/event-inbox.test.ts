@@ -3,7 +3,7 @@
  * which of its events were new — on both databases.
  */
 import { expect, it } from 'vitest';
-import { createEventInbox, type InboxEvent } from '../../src/events/index.ts';
+import { createEventInbox, createQueuedDrains, type InboxEvent } from '../../src/events/index.ts';
 import { createTestBinding } from '../directory/directory-fixture.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
 
@@ -55,5 +55,38 @@ describeEachDatabase('the event inbox', ({ database }) => {
     await expect(inbox.store(unknownBinding, [event('x1')])).rejects.toMatchObject({});
     const rows = await db.selectFrom('event_inbox').select('id').where('event_id', '=', 'x1').execute();
     expect(rows).toEqual([]);
+  });
+
+  it('with queued drains known (one process), sends a job only when none waits since the last drain started', async () => {
+    const db = database().db;
+    const { id: bindingId } = await createTestBinding(db);
+    const queuedDrains = createQueuedDrains();
+    let sends = 0;
+    const inbox = createEventInbox({
+      db,
+      queuedDrains,
+      jobs: {
+        send: () => {
+          sends++;
+          return Promise.resolve(null); // as when `stately` collapses it: a job waits either way
+        },
+      },
+    });
+    await inbox.store(bindingId, [event('q1')]);
+    expect(sends).toBe(1);
+    // The job sent for q1 has not started: its drain will claim after these commits and take the rows too.
+    await Promise.all([inbox.store(bindingId, [event('q2')]), inbox.store(bindingId, [event('q3')])]);
+    expect(sends).toBe(1);
+    // A drain began: it may already have passed over new rows, so the next commit queues a job again — once.
+    queuedDrains.starting(bindingId);
+    await inbox.store(bindingId, [event('q4')]);
+    await inbox.store(bindingId, [event('q5'), event('q1')]);
+    expect(sends).toBe(2);
+    // Only duplicates: nothing new to drain, nothing sent.
+    queuedDrains.starting(bindingId);
+    await inbox.store(bindingId, [event('q5')]);
+    expect(sends).toBe(2);
+    const rows = await db.selectFrom('event_inbox').select('event_id').where('binding_id', '=', bindingId).where('event_id', 'like', 'q%').execute();
+    expect(rows.map((r) => r.event_id).sort()).toEqual(['q1', 'q2', 'q3', 'q4', 'q5']);
   });
 });
