@@ -67,8 +67,21 @@ export function createCallbackReceiver(deps: CallbackReceiverDeps): (app: Fastif
     }
   };
 
+  // Callbacks for one corp that arrive while its binding is being read share that read (single flight): when a
+  // stall piles requests up they cost one query on the single PGlite connection instead of one each. No cache
+  // beyond that, so a rotated token or AES key holds from the next read on.
+  const lookups = new Map<string, Promise<BindingEventContext | undefined | null>>();
+  function eventContext(corpId: string): Promise<BindingEventContext | undefined | null> {
+    let lookup = lookups.get(corpId);
+    if (lookup === undefined) {
+      lookup = deps.bindings.eventContextByCorp(corpId).finally(() => lookups.delete(corpId));
+      lookups.set(corpId, lookup);
+    }
+    return lookup;
+  }
+
   async function receive(corpId: string, query: Record<string, string | string[] | undefined>, body: unknown): Promise<CallbackReply> {
-    const context = await deps.bindings.eventContextByCorp(corpId);
+    const context = await eventContext(corpId);
     if (!context || context.mode !== 'http' || context.callbackToken === null || context.aesKey === null) {
       throw refusal('unknown_corp', 'events.unknown_corp', 404, `No binding receives HTTP events for corpId ${corpId}; check the Request URL and the binding's event mode.`);
     }
