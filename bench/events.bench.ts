@@ -9,13 +9,17 @@
  *   control API while it pushes to the server (HTTP mode), timed from the control call to the change visible in the
  *   admin API's directory (`GET /api/v1/directory`, polled every 20 ms, so figures carry up to that much).
  *
- * `node bench/events.bench.ts` runs it and prints the result as JSON.
+ * `node bench/events.bench.ts` runs it and prints the result as JSON. With `EVENTS_BENCH_DATABASE_URL` (or the
+ * `databaseUrl` option) set to a PostgreSQL server URL whose role may create databases, the server runs on a
+ * scratch database made there (dropped afterwards) instead of PGlite, for comparison.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createCallbackCrypto } from '../src/dingtalk/index.ts';
 import type { DirectoryExport } from '../src/directory/index.ts';
 import { readServerInfo } from '../src/http/index.ts';
@@ -30,6 +34,7 @@ export interface LatencySummary {
 
 export interface EventsBenchResult {
   users: number;
+  database: 'pglite' | 'postgres';
   callbackAnswer: LatencySummary & { ratePerSecond: number; seconds: number; non200: number; goalP99Ms: number };
   changeToDirectory: LatencySummary & { renames: number; creates: number; pollMs: number; goalP99Ms: number };
 }
@@ -39,14 +44,25 @@ const TOKEN = 'benchEventsToken1';
 const AES_KEY = 'benchEventsAesKey0123456789abcdefghijklmnop';
 const POLL_MS = 20;
 
-export async function runEventsBench(options: { users?: number; rate?: number; seconds?: number; changes?: number } = {}): Promise<EventsBenchResult> {
+export async function runEventsBench(
+  options: { users?: number; rate?: number; seconds?: number; changes?: number; databaseUrl?: string } = {},
+): Promise<EventsBenchResult> {
   const users = options.users ?? 500;
   const rate = options.rate ?? 200;
   const seconds = options.seconds ?? 10;
   const changes = options.changes ?? 40;
+  const adminUrl = options.databaseUrl ?? (process.env.EVENTS_BENCH_DATABASE_URL || undefined);
+  const scratch = adminUrl === undefined ? undefined : await createScratchDatabase(adminUrl);
   const emulator = await startEmulatorProcess({ users, qps: 0, seed: 'bench-events' });
   const dataDir = mkdtempSync(join(tmpdir(), 'dingbridge-bench-events-'));
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' };
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: scratch?.url ?? '',
+    ...(scratch ? { DINGBRIDGE_SECRET_KEY: randomBytes(32).toString('hex') } : {}),
+  };
   let server: ChildProcess | undefined;
   try {
     server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -144,6 +160,7 @@ export async function runEventsBench(options: { users?: number; rate?: number; s
 
     return {
       users,
+      database: scratch ? 'postgres' : 'pglite',
       callbackAnswer: { ...summarize(answerLatencies), ratePerSecond: rate, seconds, non200, goalP99Ms: 50 },
       changeToDirectory: { ...summarize(changeLatencies), renames, creates, pollMs: POLL_MS, goalP99Ms: 2000 },
     };
@@ -154,7 +171,26 @@ export async function runEventsBench(options: { users?: number; rate?: number; s
     }
     await emulator.close();
     rmSync(dataDir, { recursive: true, force: true });
+    await scratch?.drop();
   }
+}
+
+/** A database of its own on the given server (the server's own database is left alone), dropped afterwards. */
+async function createScratchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `dingbridge_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 function summarize(values: number[]): LatencySummary {
