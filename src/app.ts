@@ -12,7 +12,7 @@ import type { Clock } from './core/index.ts';
 import { systemClock } from './core/index.ts';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index.ts';
 import { createDirectory, createDirectoryManagement } from './directory/index.ts';
-import { createEventInbox, createEvents, createStreamListener, type Events } from './events/index.ts';
+import { createEvents, createStreamListener, type Events } from './events/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
@@ -120,16 +120,6 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
   const reconcileScheduler = createReconcileScheduler({ jobs: jobsStarted, runs, bindings, logger: logger.child({ area: 'sync' }) });
   bindingChangeListeners.push((bindingId) => reconcileScheduler.syncOne(bindingId));
 
-  // Stream mode (issue 5, §9): a connection per binding in stream mode, started with the workers (server role);
-  // events are ACKed only once the inbox committed them. Replicas each connect; the inbox de-duplicates.
-  const streamListener = createStreamListener({
-    bindings,
-    inbox: createEventInbox({ db: database.db, jobs: jobsStarted }),
-    logger: logger.child({ area: 'events' }),
-    metrics: { streamEvent: (outcome) => metrics.observeStreamEvent(outcome), streamReconnect: () => metrics.observeStreamReconnect() },
-  });
-  bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
-
   // HTTP push (issue 5, §7): receiver → inbox → events-process worker (event runs), failed-event recovery.
   const events = createEvents({
     db: database.db,
@@ -141,6 +131,16 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     onRunEnded: (status) => metrics.observeRunEnded('event', status),
     releaseLeasesAtStart: database.kind === 'pglite',
   });
+
+  // Stream mode (issue 5, §9): a connection per binding in stream mode, started with the workers (server role);
+  // events are ACKed only once the inbox committed them. Replicas each connect; the inbox de-duplicates.
+  const streamListener = createStreamListener({
+    bindings,
+    inbox: events.inbox, // one inbox for both paths: the same group commit and job-send rules
+    logger: logger.child({ area: 'events' }),
+    metrics: { streamEvent: (outcome) => metrics.observeStreamEvent(outcome), streamReconnect: () => metrics.observeStreamReconnect() },
+  });
+  bindingChangeListeners.push((bindingId) => streamListener.refresh(bindingId));
 
   const auth = createAuth({ db: database.db, secretBox, secretKey: config.secretKey, bindings, publicUrl: config.publicUrl, clock });
 
