@@ -21,20 +21,20 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { isAppError, systemClock, type Clock } from '../core/index.ts';
-import type { Database, JsonObject, JsonValue } from '../db/index.ts';
+import type { Database, JsonValue } from '../db/index.ts';
 import { json } from '../db/index.ts';
 import { isDingTalkError, type DingTalkClient, type UserDetail } from '../dingtalk/index.ts';
 import type { AddressBookSnapshot, SnapshotDepartment, SnapshotUser } from './address-book-crawl.ts';
 import { applyPlan } from './apply-plan.ts';
 import { mapUserRecord } from './field-mapping.ts';
 import type {
-  AccountFieldValues,
   LocalCandidateAccount,
   LocalDirectoryView,
   LocalLinkedAccount,
   LocalMembership,
   LocalUnit,
 } from './local-directory-view.ts';
+import { fieldsOf, type AccountRow } from './load-directory-view.ts';
 import { recordPlannedOps } from './plan-op-record.ts';
 import type { PlanBaseline } from './plan-operation.ts';
 import { crawlRootsOf, ROOT_DEPT_ID } from './sync-binding.ts';
@@ -304,18 +304,6 @@ function partialSnapshot(
   };
 }
 
-interface AccountRow {
-  id: string;
-  username: string;
-  display_name: string;
-  email: string | null;
-  mobile: string | null;
-  job_number: string | null;
-  title: string | null;
-  status: 'enabled' | 'disabled';
-  attributes: JsonObject;
-  main_elsewhere: boolean;
-}
 
 /**
  * The local view a batch needs: linked units, the touched people's linked accounts, candidates sharing a match key
@@ -424,14 +412,3 @@ async function bindingBaseline(db: Kysely<Database>, bindingId: string, targetUn
   return { accounts: Number(counts?.accounts ?? 0), units: Number(counts?.units ?? 0), memberships: Number(counts?.memberships ?? 0) };
 }
 
-function fieldsOf(row: AccountRow): AccountFieldValues {
-  return {
-    username: row.username,
-    displayName: row.display_name,
-    email: row.email,
-    mobile: row.mobile,
-    jobNumber: row.job_number,
-    title: row.title,
-    attributes: row.attributes,
-  };
-}

@@ -17,7 +17,8 @@ import type {
 /** Units below a target are walked at most this deep: a loop left by hand in the tree cannot hang the load. */
 const MAX_DEPTH = 10_000;
 
-interface AccountRow {
+/** An account row as the view loaders select it (`main_elsewhere` computed by the query). */
+export interface AccountRow {
   id: string;
   username: string;
   display_name: string;
@@ -152,7 +153,8 @@ export async function loadDirectoryView(
     });
 }
 
-function fieldsOf(row: AccountRow): AccountFieldValues {
+/** The mapped fields of an account row, as the diff compares them. */
+export function fieldsOf(row: AccountRow): AccountFieldValues {
   return {
     username: row.username,
     displayName: row.display_name,
