@@ -27,14 +27,8 @@ import { isDingTalkError, type DingTalkClient, type UserDetail } from '../dingta
 import type { AddressBookSnapshot, SnapshotDepartment, SnapshotUser } from './address-book-crawl.ts';
 import { applyPlan } from './apply-plan.ts';
 import { mapUserRecord } from './field-mapping.ts';
-import type {
-  LocalCandidateAccount,
-  LocalDirectoryView,
-  LocalLinkedAccount,
-  LocalMembership,
-  LocalUnit,
-} from './local-directory-view.ts';
-import { fieldsOf, type AccountRow } from './load-directory-view.ts';
+import type { LocalDirectoryView, LocalUnit } from './local-directory-view.ts';
+import { candidateOf, linkedAccountOf, membershipOf, type AccountRow, type LinkedAccountRow } from './load-directory-view.ts';
 import { recordPlannedOps } from './plan-op-record.ts';
 import type { PlanBaseline } from './plan-operation.ts';
 import { crawlRootsOf, ROOT_DEPT_ID } from './sync-binding.ts';
@@ -335,7 +329,7 @@ async function loadTouchedView(
         userids.length === 0
           ? []
           : (
-              await sql<AccountRow & { userid: string; unionid: string | null; disabled_at: Date | null; disabled_by: 'sync' | 'admin' | null; linked_elsewhere: boolean }>`
+              await sql<LinkedAccountRow>`
           select a.id, a.username, a.display_name, a.email, a.mobile, a.job_number, a.title, a.status, a.attributes,
             a.disabled_at, a.disabled_by, ei.external_id as userid, ei.unionid,
             exists (select 1 from external_identities other
@@ -369,31 +363,9 @@ async function loadTouchedView(
               .execute();
       return {
         units: units.map(({ id, parentId, name, sortOrder, deptId }) => ({ id, parentId, name, sortOrder, deptId })),
-        accounts: linked.map(
-          (row): LocalLinkedAccount => ({
-            id: row.id,
-            userid: row.userid,
-            unionid: row.unionid,
-            status: row.status,
-            disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at).getTime(),
-            disabledBy: row.status === 'disabled' ? (row.disabled_by ?? 'admin') : null,
-            linkedElsewhere: row.linked_elsewhere,
-            mainElsewhere: row.main_elsewhere,
-            fields: fieldsOf(row),
-          }),
-        ),
-        candidates: candidates.map(
-          (row): LocalCandidateAccount => ({ id: row.id, status: row.status, mainElsewhere: row.main_elsewhere, fields: fieldsOf(row) }),
-        ),
-        memberships: memberships.map(
-          (row): LocalMembership => ({
-            accountId: row.account_id,
-            unitId: row.unit_id,
-            order: Number(row.sort_order),
-            leader: row.is_leader,
-            main: row.is_main,
-          }),
-        ),
+        accounts: linked.map(linkedAccountOf),
+        candidates: candidates.map(candidateOf),
+        memberships: memberships.map(membershipOf),
       };
     });
 }

@@ -81,7 +81,7 @@ export async function loadDirectoryView(
           select 1 from memberships m
           where m.account_id = ${account} and m.is_main and m.unit_id not in ${covered})`;
 
-      const linked = await sql<AccountRow & { userid: string; unionid: string | null; disabled_at: Date | null; disabled_by: 'sync' | 'admin' | null; linked_elsewhere: boolean }>`
+      const linked = await sql<LinkedAccountRow>`
         ${viewUnits}
         select a.id, a.username, a.display_name, a.email, a.mobile, a.job_number, a.title, a.status, a.attributes,
           a.disabled_at, a.disabled_by, ei.external_id as userid, ei.unionid,
@@ -106,7 +106,7 @@ export async function loadDirectoryView(
         )
         order by a.id`.execute(trx);
 
-      const memberships = await sql<{ account_id: string; unit_id: string; sort_order: number; is_leader: boolean; is_main: boolean }>`
+      const memberships = await sql<MembershipRow>`
         ${viewUnits}
         select m.account_id, m.unit_id, m.sort_order, m.is_leader, m.is_main
         from memberships m
@@ -123,34 +123,52 @@ export async function loadDirectoryView(
             deptId: row.dept_id === null ? null : Number(row.dept_id),
           }),
         ),
-        accounts: linked.rows.map(
-          (row): LocalLinkedAccount => ({
-            id: row.id,
-            userid: row.userid,
-            unionid: row.unionid,
-            status: row.status,
-            disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at).getTime(),
-            // An account disabled without a record of who did it is the administrator's (never re-enabled by sync).
-            disabledBy: row.status === 'disabled' ? (row.disabled_by ?? 'admin') : null,
-            linkedElsewhere: row.linked_elsewhere,
-            mainElsewhere: row.main_elsewhere,
-            fields: fieldsOf(row),
-          }),
-        ),
-        candidates: candidates.rows.map(
-          (row): LocalCandidateAccount => ({ id: row.id, status: row.status, mainElsewhere: row.main_elsewhere, fields: fieldsOf(row) }),
-        ),
-        memberships: memberships.rows.map(
-          (row): LocalMembership => ({
-            accountId: row.account_id,
-            unitId: row.unit_id,
-            order: Number(row.sort_order),
-            leader: row.is_leader,
-            main: row.is_main,
-          }),
-        ),
+        accounts: linked.rows.map(linkedAccountOf),
+        candidates: candidates.rows.map(candidateOf),
+        memberships: memberships.rows.map(membershipOf),
       };
     });
+}
+
+/** A linked account row: the account with its link to this binding. */
+export type LinkedAccountRow = AccountRow & {
+  userid: string;
+  unionid: string | null;
+  disabled_at: Date | null;
+  disabled_by: 'sync' | 'admin' | null;
+  linked_elsewhere: boolean;
+};
+
+export interface MembershipRow {
+  account_id: string;
+  unit_id: string;
+  sort_order: number;
+  is_leader: boolean;
+  is_main: boolean;
+}
+
+/** A linked account row as the view holds it (full view and event batches alike). */
+export function linkedAccountOf(row: LinkedAccountRow): LocalLinkedAccount {
+  return {
+    id: row.id,
+    userid: row.userid,
+    unionid: row.unionid,
+    status: row.status,
+    disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at).getTime(),
+    // An account disabled without a record of who did it is the administrator's (never re-enabled by sync).
+    disabledBy: row.status === 'disabled' ? (row.disabled_by ?? 'admin') : null,
+    linkedElsewhere: row.linked_elsewhere,
+    mainElsewhere: row.main_elsewhere,
+    fields: fieldsOf(row),
+  };
+}
+
+export function candidateOf(row: AccountRow): LocalCandidateAccount {
+  return { id: row.id, status: row.status, mainElsewhere: row.main_elsewhere, fields: fieldsOf(row) };
+}
+
+export function membershipOf(row: MembershipRow): LocalMembership {
+  return { accountId: row.account_id, unitId: row.unit_id, order: Number(row.sort_order), leader: row.is_leader, main: row.is_main };
 }
 
 /** The mapped fields of an account row, as the diff compares them. */
