@@ -5,6 +5,8 @@
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { apiPermissions, dingTalkErrorCodes, type CallInfo } from '../dingtalk/index.ts';
+import { SYNC_OP_STATUSES, SYNC_RUN_KINDS, SYNC_RUN_STATUSES } from '../db/index.ts';
+import { CALLBACK_OUTCOMES } from '../events/index.ts';
 import { PLAN_OP_KINDS } from '../sync/index.ts';
 import { RUN_STEPS } from '../sync/sync-run-contract.ts';
 
@@ -22,24 +24,13 @@ const DINGTALK_APIS: ReadonlySet<string> = new Set([
   'v1.0/oauth2/userAccessToken',
 ]);
 const CALL_OUTCOMES: ReadonlySet<string> = new Set(['ok', 'throttled', 'aborted', ...dingTalkErrorCodes]);
-const RUN_KINDS: ReadonlySet<string> = new Set(['full', 'event', 'reconcile']);
-const RUN_STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'succeeded', 'partial', 'failed', 'held', 'rejected']);
+const RUN_KINDS: ReadonlySet<string> = new Set(SYNC_RUN_KINDS);
+const RUN_STATUSES: ReadonlySet<string> = new Set(SYNC_RUN_STATUSES);
 const OP_KINDS: ReadonlySet<string> = new Set(PLAN_OP_KINDS);
-const OP_STATUSES: ReadonlySet<string> = new Set(['planned', 'applied', 'failed', 'skipped']);
+const OP_STATUSES: ReadonlySet<string> = new Set(SYNC_OP_STATUSES);
 const STEPS: ReadonlySet<string> = new Set(RUN_STEPS);
-/** The receiver's outcomes (kept here as a fixed list, as `src/events` names them). */
-const CALLBACK_OUTCOMES: ReadonlySet<string> = new Set([
-  'stored',
-  'duplicate',
-  'check_url',
-  'unknown_corp',
-  'bad_signature',
-  'stale_timestamp',
-  'undecryptable',
-  'wrong_owner_key',
-  'bad_payload',
-  'error',
-]);
+/** The receiver's outcomes, as `src/events` names them. */
+const CALLBACK_OUTCOME_SET: ReadonlySet<string> = new Set(CALLBACK_OUTCOMES);
 /** The Stream listener's outcomes per EVENT frame (`StreamListenerMetrics` of `src/events`). */
 const STREAM_EVENT_OUTCOMES: ReadonlySet<string> = new Set(['stored', 'duplicate', 'failed']);
 
@@ -129,7 +120,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     observeCallback(outcome) {
-      callbacks.inc({ outcome: bounded(CALLBACK_OUTCOMES, outcome) });
+      callbacks.inc({ outcome: bounded(CALLBACK_OUTCOME_SET, outcome) });
     },
     observeStreamEvent(outcome) {
       streamEvents.inc({ outcome: bounded(STREAM_EVENT_OUTCOMES, outcome) });
