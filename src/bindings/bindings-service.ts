@@ -8,7 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../config/index.ts';
 import type { JsonObject } from '../db/index.ts';
-import { isAppError, systemClock, type Clock } from '../core/index.ts';
+import { isAppError, isUuid, systemClock, type Clock } from '../core/index.ts';
 import { json, translatePostgresError, type Binding, type Database, type DingTalkApiBase } from '../db/index.ts';
 import { createDingTalkClient, isDingTalkError, type DingTalkClient, type DingTalkClientOptions } from '../dingtalk/index.ts';
 import type { DeletionThresholds, SyncBinding } from '../sync/index.ts';
@@ -103,8 +103,6 @@ export interface Bindings extends BindingsService {
   outboundBindings(executor?: Kysely<Database>): Promise<OutboundBinding[]>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The sealed secret's associated data: a value copied into another binding's row does not open there. */
 const secretContext = (id: string): string => `binding:${id}:app_secret`;
 const callbackTokenContext = (id: string): string => `binding:${id}:callback_token`;
@@ -161,7 +159,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
   const load = async (id: string, executor: Kysely<Database> = db): Promise<Binding> => {
     // A malformed id names no binding: not_found rather than a database type error.
-    if (!UUID.test(id)) throw bindingNotFound(id);
+    if (!isUuid(id)) throw bindingNotFound(id);
     const row = await executor.selectFrom('bindings').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) throw bindingNotFound(id);
     return row;

@@ -1,2 +1,3 @@
 export { AppError, isAppError } from './app-error.ts';
 export { systemClock, manualClock, type Clock, type ManualClock } from './clock.ts';
+export { isUuid } from './is-uuid.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { AppError } from '../core/index.ts';
+import { AppError, isUuid } from '../core/index.ts';
 import type { Database, Unit } from '../db/index.ts';
 import type { DirectoryExport, DirectoryService } from './directory-contract.ts';
 
@@ -24,8 +24,6 @@ export interface Directory extends DirectoryService {
   unitExists(id: string): Promise<boolean>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The directory over a database.
  *
@@ -42,7 +40,7 @@ export function createDirectory({ db }: { db: Kysely<Database> }): Directory {
       if (name === '') throw new AppError('directory.invalid_unit', 'A unit needs a non-empty name.', { status: 400 });
       const executor = trx ?? db;
       if (input.parentId !== null) {
-        const parent = UUID.test(input.parentId)
+        const parent = isUuid(input.parentId)
           ? await executor.selectFrom('units').select('id').where('id', '=', input.parentId).executeTakeFirst()
           : undefined;
         if (parent === undefined) {
@@ -59,7 +57,7 @@ export function createDirectory({ db }: { db: Kysely<Database> }): Directory {
         .executeTakeFirstOrThrow();
     },
     async unitExists(id) {
-      if (!UUID.test(id)) return false;
+      if (!isUuid(id)) return false;
       const unit = await db.selectFrom('units').select('id').where('id', '=', id).executeTakeFirst();
       return unit !== undefined;
     },

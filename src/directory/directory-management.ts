@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { AppError, isAppError, systemClock, type Clock } from '../core/index.ts';
+import { AppError, isAppError, isUuid, systemClock, type Clock } from '../core/index.ts';
 import { translatePostgresError, type Account, type Database, type Unit } from '../db/index.ts';
 import {
   accountCreateSchema,
@@ -49,7 +49,6 @@ export interface DirectoryManagement {
   accounts: AccountsService;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How many names an error lists before "and N more". */
 const NAMED = 5;
 
@@ -97,7 +96,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
   };
 
   const loadUnit = async (executor: Kysely<Database>, id: string, lock = false): Promise<Unit> => {
-    if (!UUID.test(id)) throw unitNotFound(id);
+    if (!isUuid(id)) throw unitNotFound(id);
     let query = executor.selectFrom('units').selectAll().where('id', '=', id);
     if (lock) query = query.forUpdate();
     const unit = await query.executeTakeFirst();
@@ -106,7 +105,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
   };
 
   const loadAccount = async (executor: Kysely<Database>, id: string, lock = false): Promise<Account> => {
-    if (!UUID.test(id)) throw accountNotFound(id);
+    if (!isUuid(id)) throw accountNotFound(id);
     let query = executor.selectFrom('accounts').selectAll().where('id', '=', id);
     if (lock) query = query.forUpdate();
     const account = await query.executeTakeFirst();
@@ -247,7 +246,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
   const chainsOf = async (trx: Kysely<Database>, unitIds: readonly string[]): Promise<string[][]> => {
     const chains: string[][] = [];
     for (const unitId of unitIds) {
-      const chain = UUID.test(unitId) ? await unitChain(trx, unitId) : [];
+      const chain = isUuid(unitId) ? await unitChain(trx, unitId) : [];
       if (chain.length === 0) throw unitNotFound(unitId);
       chains.push(chain);
     }
@@ -264,7 +263,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
     },
 
     async show(id) {
-      if (!UUID.test(id)) throw unitNotFound(id);
+      if (!isUuid(id)) throw unitNotFound(id);
       return unitView(db, id);
     },
 

@@ -14,9 +14,9 @@
  * per-operation results and plans afresh from the directory as it now is (what was applied stays applied, and a
  * new plan does not repeat it).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import { AppError, isAppError, systemClock, type Clock } from '../core/index.ts';
+import { AppError, isAppError, isUuid, systemClock, type Clock } from '../core/index.ts';
 import type { Database, JsonValue, SyncRun } from '../db/index.ts';
 import { json } from '../db/index.ts';
 import type { DingTalkClient } from '../dingtalk/index.ts';
@@ -33,6 +33,7 @@ import { planSync } from './sync-plan.ts';
 import {
   runListQuerySchema,
   runOpsQuerySchema,
+  TERMINAL_RUN_STATUSES,
   type RunOpsQuery,
   type RunOpView,
   type RunListQuery,
@@ -81,7 +82,7 @@ interface FullSyncJob {
   approved?: boolean;
 }
 
-const TERMINAL = new Set(['succeeded', 'partial', 'failed', 'held', 'rejected']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_RUN_STATUSES);
 /** How often progress (crawl counts) is written to the run record while a step runs. */
 const PROGRESS_WRITE_MS = 1000;
 
@@ -115,6 +116,21 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
     return row;
   }
 
+  /**
+   * Enqueues a run's job in the transaction that writes the run (the job exists exactly when the row does); throws
+   * {@link COLLAPSED} when the singleton policy folds it into a job already queued under `key`.
+   */
+  async function sendFullSync(trx: Transaction<Database>, job: FullSyncJob, key: string): Promise<void> {
+    const jobId = await jobs.send(JOB_QUEUES.fullSync.name, job, {
+      transaction: trx,
+      singletonKey: key,
+      retryLimit: 2,
+      retryDelay: 5,
+      expireInSeconds: 4 * 3600,
+    });
+    if (jobId === null) throw COLLAPSED;
+  }
+
   const service: SyncRuns = {
     async start(bindingId, options = {}) {
       const dryRun = options.dryRun ?? false;
@@ -124,14 +140,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
       const outcome = { sent: false };
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('sync_runs').values({ id, binding_id: context.binding.id, kind, dry_run: dryRun }).execute();
-        const jobId = await jobs.send(JOB_QUEUES.fullSync.name, { runId: id } satisfies FullSyncJob, {
-          transaction: trx,
-          singletonKey: dryRun ? `${bindingId}:dry-run` : bindingId,
-          retryLimit: 2,
-          retryDelay: 5,
-          expireInSeconds: 4 * 3600,
-        });
-        if (jobId === null) throw COLLAPSED;
+        await sendFullSync(trx, { runId: id }, dryRun ? `${bindingId}:dry-run` : bindingId);
         outcome.sent = true;
       }).catch((error: unknown) => {
         if (error !== COLLAPSED) throw error;
@@ -199,14 +208,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
           .where('status', '=', 'held')
           .executeTakeFirst();
         if (updated.numUpdatedRows === 0n) return; // approved or rejected concurrently
-        const jobId = await jobs.send(JOB_QUEUES.fullSync.name, { runId: id, approved: true } satisfies FullSyncJob, {
-          transaction: trx,
-          singletonKey: run.binding_id,
-          retryLimit: 2,
-          retryDelay: 5,
-          expireInSeconds: 4 * 3600,
-        });
-        if (jobId === null) throw COLLAPSED;
+        await sendFullSync(trx, { runId: id, approved: true }, run.binding_id);
         sent = true;
       }).catch((error: unknown) => {
         if (error !== COLLAPSED) throw error;
@@ -300,8 +302,11 @@ class RunPipeline {
 
   async run(row: SyncRun, syncContext: (bindingId: string) => Promise<SyncContext>, options: { approved?: boolean; signal?: AbortSignal }): Promise<void> {
     const now = new Date(this.clock.now());
-    // A retry after a crash starts over: results of the interrupted attempt are dropped, the directory keeps what it applied.
-    await this.db.deleteFrom('sync_ops').where('run_id', '=', row.id).where('status', '!=', 'planned').execute();
+    // A retry after a crash starts over: results of the interrupted attempt are dropped, the directory keeps what it
+    // applied. An approved run keeps its `planned` rows (its kept plan); any other run replans from scratch.
+    let staleOps = this.db.deleteFrom('sync_ops').where('run_id', '=', row.id);
+    if (options.approved === true) staleOps = staleOps.where('status', '!=', 'planned');
+    await staleOps.execute();
     await this.db
       .updateTable('sync_runs')
       .set({ status: 'running', started_at: row.started_at ?? now, ended_at: null, error: null })
@@ -312,7 +317,6 @@ class RunPipeline {
       await this.applyApproved(row);
       return;
     }
-    await this.db.deleteFrom('sync_ops').where('run_id', '=', row.id).execute();
 
     const context = await syncContext(row.binding_id);
     this.client = context.client;
@@ -585,9 +589,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isUuid(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-}
 
 function runNotFound(id: string): AppError {
   return new AppError('run.not_found', `No sync run with id ${id}. List runs with \`dingbridge runs list\`.`, {
