@@ -16,6 +16,11 @@
  *   to when the binding was saved, so every replica and every restart agrees on the times without stored state.
  *   When N does not divide 24 the last gap of the day is shorter (N = 5: 00, 05, 10, 15, 20, then 00).
  * - `off` or a removed binding → every key of the binding unscheduled.
+ *
+ * Every schedule is saved with pg-boss's `missed: 'once'`: when no process ran at a due time (a deploy, an outage),
+ * the first cron pass after the restart sends one job for the most recent missed time — one reconciliation catches
+ * up however many were missed (a reconcile reads today's DingTalk; running it once per missed time would only
+ * repeat it). Schedules saved before this was set are re-saved at start, as a changed one would be.
  */
 import type { Logger } from 'pino';
 import type { Schedule } from '../bindings/index.ts';
@@ -35,6 +40,8 @@ export interface ReconcileCron {
 
 /** The queue schedules live on. */
 const QUEUE = JOB_QUEUES.reconcile.name;
+/** See the module comment: one catch-up job for the times no process was running. */
+const MISSED = 'once';
 
 /**
  * The pg-boss schedules a binding's schedule stands for (none when it is off).
@@ -80,6 +87,14 @@ export interface ReconcileScheduler {
   startWorker(): Promise<void>;
 }
 
+/** A pg-boss schedule of the queue as stored. */
+interface StoredCron {
+  key: string;
+  cron: string;
+  tz: string;
+  missed: string | undefined;
+}
+
 interface ReconcileJob {
   bindingId: string;
 }
@@ -96,13 +111,13 @@ interface ReconcileJob {
 export function createReconcileScheduler(deps: ReconcileSchedulerDeps): ReconcileScheduler {
   const { jobs, runs, bindings, logger } = deps;
 
-  const existing = async (): Promise<{ key: string; cron: string; tz: string }[]> => {
+  const existing = async (): Promise<StoredCron[]> => {
     const rows = await jobs.boss.getSchedules(QUEUE, undefined, { limit: 100_000 });
-    return rows.map((row) => ({ key: row.key, cron: row.cron, tz: row.timezone }));
+    return rows.map((row) => ({ key: row.key, cron: row.cron, tz: row.timezone, missed: row.options?.missed }));
   };
 
   /** Unschedules what is stale among `current`, schedules what is missing or changed of `wanted`. */
-  const reconcile = async (wanted: ReconcileCron[], current: { key: string; cron: string; tz: string }[]): Promise<void> => {
+  const reconcile = async (wanted: ReconcileCron[], current: StoredCron[]): Promise<void> => {
     const wantedKeys = new Map(wanted.map((w) => [w.key, w]));
     for (const row of current) {
       if (!wantedKeys.has(row.key)) {
@@ -113,7 +128,7 @@ export function createReconcileScheduler(deps: ReconcileSchedulerDeps): Reconcil
     const currentByKey = new Map(current.map((c) => [c.key, c]));
     for (const want of wanted) {
       const have = currentByKey.get(want.key);
-      if (have?.cron === want.cron && have.tz === want.tz) continue;
+      if (have?.cron === want.cron && have.tz === want.tz && have.missed === MISSED) continue;
       const bindingId = bindingOfKey(want.key);
       // Straight to pg-boss for `singletonKey`: the queue is `stately`, and without a key per binding two
       // bindings firing in the same minute would collapse into one job and one of them would never sync.
@@ -121,6 +136,7 @@ export function createReconcileScheduler(deps: ReconcileSchedulerDeps): Reconcil
         tz: want.tz,
         key: want.key,
         singletonKey: bindingId,
+        missed: MISSED,
       });
       logger.info({ area: 'sync', bindingId, key: want.key, cron: want.cron, tz: want.tz }, 'reconcile: scheduled');
     }

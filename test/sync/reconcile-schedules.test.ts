@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TestClock } from 'pg-boss';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDingbridge, type Dingbridge, type OpenOptions } from '../../src/app.ts';
@@ -31,13 +32,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const open = (database: DatabaseHandle): Promise<Dingbridge> =>
-  openDingbridge(config, { logger: pino({ level: 'silent' }), role: 'cli', database, jobs: FAST_JOBS });
+const open = (database: DatabaseHandle, clock?: TestClock): Promise<Dingbridge> =>
+  openDingbridge(config, { logger: pino({ level: 'silent' }), role: 'cli', database, jobs: { ...FAST_JOBS, ...(clock ? { clock } : {}) } });
 
-async function schedulesOf(app: Dingbridge): Promise<{ key: string; cron: string; tz: string; singletonKey: unknown }[]> {
+async function schedulesOf(app: Dingbridge): Promise<{ key: string; cron: string; tz: string; singletonKey: unknown; missed: unknown }[]> {
   const rows = await app.jobs.boss.getSchedules(QUEUE);
   return rows
-    .map((row) => ({ key: row.key, cron: row.cron, tz: row.timezone, singletonKey: row.options?.singletonKey }))
+    .map((row) => ({ key: row.key, cron: row.cron, tz: row.timezone, singletonKey: row.options?.singletonKey, missed: row.options?.missed }))
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 
@@ -63,13 +64,13 @@ describeEachDatabase('reconcile schedules', ({ database }) => {
     const view = await bindings.add(unverified({ schedule: { kind: 'daily', times: ['03:00', '13:30'] } }), { verify: false });
     const id = view.id;
     expect(await schedulesOf(app)).toEqual([
-      { key: `${id}/03.00`, cron: '0 3 * * *', tz: 'Asia/Shanghai', singletonKey: id },
-      { key: `${id}/13.30`, cron: '30 13 * * *', tz: 'Asia/Shanghai', singletonKey: id },
+      { key: `${id}/03.00`, cron: '0 3 * * *', tz: 'Asia/Shanghai', singletonKey: id, missed: 'once' },
+      { key: `${id}/13.30`, cron: '30 13 * * *', tz: 'Asia/Shanghai', singletonKey: id, missed: 'once' },
     ]);
     await bindings.update(id, { schedule: { kind: 'cron', cron: '15 2 * * 1-5', timezone: 'Europe/Berlin' } });
-    expect(await schedulesOf(app)).toEqual([{ key: id, cron: '15 2 * * 1-5', tz: 'Europe/Berlin', singletonKey: id }]);
+    expect(await schedulesOf(app)).toEqual([{ key: id, cron: '15 2 * * 1-5', tz: 'Europe/Berlin', singletonKey: id, missed: 'once' }]);
     await bindings.update(id, { schedule: { kind: 'interval', hours: 6 } });
-    expect(await schedulesOf(app)).toEqual([{ key: id, cron: '0 */6 * * *', tz: 'UTC', singletonKey: id }]);
+    expect(await schedulesOf(app)).toEqual([{ key: id, cron: '0 */6 * * *', tz: 'UTC', singletonKey: id, missed: 'once' }]);
 
     // Another binding's schedules are left alone by this one's changes.
     const other = await bindings.add(unverified({ schedule: { kind: 'daily', times: ['04:00'] } }), { verify: false });
@@ -147,5 +148,43 @@ describe('a schedule that fires', () => {
     const fired = await first!.jobs.boss.findJobs(QUEUE, { data: { bindingId: binding.id } });
     expect(fired).toHaveLength(1);
     expect(await schedulesOf(first!)).toEqual([]);
+  });
+});
+
+describe.each(testDatabaseKinds)('a reconciliation due while no process ran (%s)', (kind) => {
+  it('is sent once when a process starts again, however many times were missed', { timeout: 60_000 }, async () => {
+    const database = await openTestDatabase(kind);
+    const clock = new TestClock('2026-01-01T00:00:30Z');
+    const before = await open(database.handle, clock);
+    let app = before;
+    try {
+      await app.startWorkers();
+      const binding = await app.api.bindings.add(unverified({ schedule: { kind: 'daily', times: ['03:00', '04:00'], timezone: 'UTC' } }), {
+        verify: false,
+      });
+      await clock.tick(2_000); // a cron pass runs and stamps when it ran: the gap is measured from here
+      expect(await app.api.runs.list({ bindingId: binding.id })).toEqual([]);
+      // The process stops scheduling (its pg-boss stops; the database handle is shared with the next "process").
+      await before.jobs.stop({ graceful: false });
+
+      // Down from 00:00:32 to 05:00: both 03:00 and 04:00 pass with no process to send them.
+      await clock.setTime('2026-01-01T05:00:00Z');
+      app = await open(database.handle, clock);
+      await app.startWorkers();
+      const deadline = Date.now() + 30_000;
+      let runs = await app.api.runs.list({ bindingId: binding.id });
+      while (runs.length === 0 && Date.now() < deadline) {
+        await clock.tick(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        runs = await app.api.runs.list({ bindingId: binding.id });
+      }
+      expect(runs.map((run) => run.kind)).toEqual(['reconcile']);
+      // More passes send nothing more for the gap.
+      for (let i = 0; i < 5; i += 1) await clock.tick(1_000);
+      expect(await app.api.runs.list({ bindingId: binding.id })).toHaveLength(1);
+    } finally {
+      await app.close();
+      await database.close();
+    }
   });
 });
