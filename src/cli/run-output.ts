@@ -3,7 +3,7 @@
  * or field by field (a dry run's plan), and what to do next after a run that did not succeed.
  */
 import type { DingbridgeApi } from '../app-api.ts';
-import { TERMINAL_RUN_STATUSES, type RunOpView, type RunView } from '../sync/sync-run-contract.ts';
+import { TERMINAL_RUN_STATUSES, type RunOpsQuery, type RunOpView, type RunView } from '../sync/sync-run-contract.ts';
 import { cell, keyValues, table } from './cli-output.ts';
 
 export function isTerminal(run: RunView): boolean {
@@ -112,11 +112,11 @@ export function nextSteps(run: RunView): string {
 }
 
 /** Every op of a run, page by page. */
-export async function allOps(api: DingbridgeApi, runId: string, status?: RunOpView['status']): Promise<RunOpView[]> {
+export async function allOps(api: DingbridgeApi, runId: string, filter: Pick<RunOpsQuery, 'status' | 'op'> = {}): Promise<RunOpView[]> {
   const pageSize = 1000;
   const ops: RunOpView[] = [];
   for (let offset = 0; ; offset += pageSize) {
-    const page = await api.runs.ops(runId, { offset, limit: pageSize, ...(status === undefined ? {} : { status }) });
+    const page = await api.runs.ops(runId, { offset, limit: pageSize, ...filter });
     ops.push(...page);
     if (page.length < pageSize) return ops;
   }

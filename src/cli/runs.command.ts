@@ -4,9 +4,11 @@
  *
  * @example
  * dingbridge runs show 5d0c… --ops --status failed
+ * dingbridge runs show 5d0c… --op account.update
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { PLAN_OP_KINDS, type PlanOpKind } from '../sync/index.ts';
 import type { RunOpView, RunView } from '../sync/sync-run-contract.ts';
 import type { CliContext } from './cli-context.ts';
 import { writeJson } from './cli-output.ts';
@@ -42,12 +44,13 @@ export function registerRunsCommands(program: Command, context: CliContext): voi
     .argument('<id>', 'run id', uuid)
     .option('--ops', 'list the operations too')
     .option('--status <status>', `only operations with this status (implies --ops): ${OP_STATUSES.join(', ')}`, parser(z.enum(OP_STATUSES), OP_STATUSES.join(', ')))
+    .option('--op <kind>', `only operations of this kind (implies --ops): ${PLAN_OP_KINDS.join(', ')}`, parser(z.enum(PLAN_OP_KINDS), PLAN_OP_KINDS.join(', ')))
     .option('--json', 'print the run (with --ops: {run, ops}) as JSON')
-    .action(async (id: string, flags: { ops?: boolean; status?: RunOpView['status']; json?: boolean }, command: Command) => {
-      const withOps = flags.ops === true || flags.status !== undefined;
+    .action(async (id: string, flags: { ops?: boolean; status?: RunOpView['status']; op?: PlanOpKind; json?: boolean }, command: Command) => {
+      const withOps = flags.ops === true || flags.status !== undefined || flags.op !== undefined;
       const { run, ops } = await context.withConnection(command, async (connection) => ({
         run: await connection.api.runs.show(id),
-        ops: withOps ? await allOps(connection.api, id, flags.status) : undefined,
+        ops: withOps ? await allOps(connection.api, id, { status: flags.status, op: flags.op }) : undefined,
       }));
       if (flags.json) {
         writeJson(io.stdout, ops === undefined ? run : { run, ops });

@@ -82,6 +82,8 @@ export type RunListQuery = z.input<typeof runListQuerySchema>;
 
 export const runOpsQuerySchema = z.object({
   status: z.enum(['planned', 'applied', 'failed', 'skipped']).optional(),
+  /** Only operations of this kind (`account.update`, `membership.remove`, …). */
+  op: z.enum(PLAN_OP_KINDS).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });

@@ -182,6 +182,7 @@ export function createSyncRuns(deps: SyncRunsDeps): SyncRuns {
       const q = runOpsQuerySchema.parse(query);
       let select = db.selectFrom('sync_ops').selectAll().where('run_id', '=', id).orderBy('seq').offset(q.offset).limit(q.limit);
       if (q.status !== undefined) select = select.where('status', '=', q.status);
+      if (q.op !== undefined) select = select.where('op', '=', q.op);
       const rows = await select.execute();
       return rows.map((row) => ({
         seq: row.seq,

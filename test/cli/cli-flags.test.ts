@@ -24,6 +24,7 @@ describe('dingbridge admin commands refuse bad flags', () => {
     [['runs', 'list', '--status', 'done'], /--status.*queued, running/],
     [['runs', 'list', '--limit', '501'], /--limit.*1 to 500/],
     [['runs', 'show', ID, '--status', 'weird'], /--status.*planned/],
+    [['runs', 'show', ID, '--op', 'account.fly'], /--op.*account.update/],
     [['bindings', 'add', '--corp-id', 'c', '--app-key', 'k'], /--name/],
     [['bindings', 'add', '--name', 'n', '--app-key', 'k'], /--corp-id/],
     [[...ADD, '--api-base', 'ftp://x'], /--api-base.*http/],

@@ -216,6 +216,10 @@ describeEachDatabase('full sync against the emulator', ({ database }) => {
     expect(held.applied).toBe(0);
     expect(await countEnabled()).toBe(enabledBefore);
     expect((await app.api.runs.ops(held.id, { status: 'planned' })).filter((op) => op.op === 'account.disable')).toHaveLength(left.length);
+    // The held plan read by kind, as the console's and `runs show --op` filter does: exactly those, with who.
+    const disables = await app.api.runs.ops(held.id, { op: 'account.disable' });
+    expect(disables.map((op) => op.externalId).sort()).toEqual([...left].sort());
+    expect(new Set(disables.map((op) => op.op))).toEqual(new Set(['account.disable']));
 
     const approved = await app.api.runs.approve(held.id);
     expect(approved.status).toBe('queued');
