@@ -20,6 +20,13 @@ export const en = {
   'plan.noFields': 'No field values recorded for this operation.',
   'plan.openAccount': 'Open the account',
   'plan.showChanges': 'Show the changes field by field',
+  'plan.crawled': 'Read from DingTalk',
+  'plan.crawledCounts': '{departments} departments, {users} people',
+  'plan.review': 'Left for review',
+  'plan.stepSeconds': 'Time per step',
+  'plan.kind.full': 'Full sync',
+  'plan.kind.reconcile': 'Scheduled reconciliation',
+  'plan.kind.event': 'Events',
 };
 
 export const zh: Record<keyof typeof en, string> = {
@@ -43,4 +50,11 @@ export const zh: Record<keyof typeof en, string> = {
   'plan.noFields': '此操作未记录字段值。',
   'plan.openAccount': '打开账号',
   'plan.showChanges': '逐字段查看变更',
+  'plan.crawled': '从钉钉读取',
+  'plan.crawledCounts': '{departments} 个部门，{users} 人',
+  'plan.review': '待人工确认',
+  'plan.stepSeconds': '各步骤耗时',
+  'plan.kind.full': '全量同步',
+  'plan.kind.reconcile': '定时对账',
+  'plan.kind.event': '事件增量同步',
 };

@@ -83,12 +83,13 @@ export function RunDetailPage({ id }: { id: string }) {
               status={view.status === 'failed' ? 'error' : isLive(view) ? 'process' : 'finish'}
               items={STEPS.map((step) => ({ title: t(`step.${step}`) }))}
             />
-            {planned > 0 && <Progress aria-label={t('runs.progress')} percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
+            {/* A dry run or a held run applies nothing (yet): a bar stuck at 0 % would read as a stalled run. */}
+            {planned > 0 && !view.dryRun && view.status !== 'held' && view.status !== 'rejected' && <Progress aria-label={t('runs.progress')} percent={Math.round((done / planned) * 100)} status={isLive(view) ? 'active' : undefined} style={{ marginTop: 16 }} />}
             <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginTop: 16 }}>
               <Descriptions.Item label={t('runs.binding')}>
                 <Link to={`/bindings/${view.bindingId}`}>{view.bindingId.slice(0, 8)}</Link>
               </Descriptions.Item>
-              <Descriptions.Item label={t('common.kind')}>{`${view.kind}${view.dryRun ? ` (${t('runs.dryRun')})` : ''}`}</Descriptions.Item>
+              <Descriptions.Item label={t('common.kind')}>{`${t(`plan.kind.${view.kind}`)}${view.dryRun ? ` (${t('runs.dryRun')})` : ''}`}</Descriptions.Item>
               <Descriptions.Item label={t('common.created')}>
                 <Time iso={view.createdAt} />
               </Descriptions.Item>
@@ -104,6 +105,19 @@ export function RunDetailPage({ id }: { id: string }) {
                   .join(', ') || t('common.none')}
               </Descriptions.Item>
               <Descriptions.Item label={t('runs.apiCalls')}>{view.apiCalls.total}</Descriptions.Item>
+              <Descriptions.Item label={t('plan.crawled')}>
+                <span data-testid="run-crawled">
+                  {view.counts.departments === undefined ? '—' : t('plan.crawledCounts', { departments: view.counts.departments, users: view.counts.users ?? 0 })}
+                </span>
+              </Descriptions.Item>
+              {(view.counts.review ?? 0) > 0 && <Descriptions.Item label={t('plan.review')}>{view.counts.review}</Descriptions.Item>}
+              {view.stepSeconds && (
+                <Descriptions.Item label={t('plan.stepSeconds')}>
+                  {STEPS.filter((step) => view.stepSeconds?.[step] !== undefined)
+                    .map((step) => `${t(`step.${step}`)} ${view.stepSeconds![step]!.toFixed(1)} s`)
+                    .join(' · ')}
+                </Descriptions.Item>
+              )}
             </Descriptions>
             {view.error && <ErrorAlert error={new Error(`${view.error.code}: ${view.error.message}`)} />}
           </Card>

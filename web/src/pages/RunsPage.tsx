@@ -31,7 +31,7 @@ export function RunsTable({ runs, names, loading }: { runs: RunView[]; names: Ma
           ),
         },
         { title: t('runs.binding'), render: (_, run) => <Link to={`/bindings/${run.bindingId}`}>{names.get(run.bindingId) ?? run.bindingId.slice(0, 8)}</Link> },
-        { title: t('common.kind'), render: (_, run) => `${run.kind}${run.dryRun ? ` (${t('runs.dryRun')})` : ''}` },
+        { title: t('common.kind'), render: (_, run) => `${t(`plan.kind.${run.kind}`)}${run.dryRun ? ` (${t('runs.dryRun')})` : ''}` },
         { title: t('runs.applied'), dataIndex: 'applied' },
         { title: t('runs.failed'), dataIndex: 'failed' },
         { title: t('common.created'), render: (_, run) => <Time iso={run.createdAt} /> },
