@@ -14,6 +14,7 @@ import { createDatabase, migrateToLatest, type DatabaseHandle } from './db/index
 import { createDirectory, createDirectoryManagement } from './directory/index.ts';
 import { createEvents, createStreamListener, type Events } from './events/index.ts';
 import { createMetrics, type Metrics } from './http/index.ts';
+import { createHousekeeping } from './housekeeping/index.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { createReconcileScheduler, createSyncRuns, type SyncRuns } from './sync/index.ts';
 import { createOutbound } from './outbound/index.ts';
@@ -144,6 +145,9 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
 
   const auth = createAuth({ db: database.db, secretBox, secretKey: config.secretKey, bindings, publicUrl: config.publicUrl, clock });
 
+  // Expired sessions, sign-in states, OIDC models and old processed events deleted hourly, by one replica.
+  const housekeeping = createHousekeeping({ db: database.db, jobs: jobsStarted, clock, logger: logger.child({ area: 'housekeeping' }) });
+
   let workersStarted = false;
   let closed = false;
   return {
@@ -165,6 +169,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
       await reconcileScheduler.startWorker();
       await streamListener.start();
       await events.startWorkers();
+      await housekeeping.start();
     },
     async readiness() {
       const checks: Record<string, { ok: boolean; message?: string }> = {};

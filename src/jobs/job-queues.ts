@@ -32,4 +32,6 @@ export const JOB_QUEUES = {
    * slot frees (the rows' own leases bring them back).
    */
   outbound: { name: 'outbound-push', policy: 'stately', heartbeatSeconds: 60 },
+  /** The hourly purge of expired rows (`src/housekeeping/`); `singleton`: never two purges at once. */
+  housekeeping: { name: 'housekeeping', policy: 'singleton' },
 } as const satisfies Record<string, QueueSpec>;
