@@ -26,7 +26,7 @@ describeEachDatabase('admin tokens', ({ database, kind }) => {
     const row = await database().db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(token.slice(4));
-    expect(await tokens.verify(token)).toEqual({ id, name: 'ci' });
+    expect(await tokens.verify(token)).toEqual({ id, name: 'ci', accountId: null, expiresAt: null });
   });
 
   it('refuses unknown, malformed and revoked tokens', async () => {
