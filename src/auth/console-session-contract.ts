@@ -35,9 +35,6 @@ export type ConsoleSessionView = z.infer<typeof consoleSessionViewSchema>;
 export const consoleSessionCreatedSchema = consoleSessionViewSchema.extend({ token: z.string() });
 export type ConsoleSessionCreated = z.infer<typeof consoleSessionCreatedSchema>;
 
-/** The exchange takes no fields: the browser's session cookie says who is asking. */
-export const consoleSessionCreateSchema = z.object({}).strict();
-
 export const consoleSignOutSchema = z.object({
   /** The token was minted by a DingTalk sign-in and is now revoked (a token made by hand is left alone). */
   revoked: z.boolean(),

@@ -19,7 +19,6 @@ import {
   CONSOLE_DINGTALK_RETURN,
   CONSOLE_TOKEN_TTL_MS,
   consoleSessionCreatedSchema,
-  consoleSessionCreateSchema,
   consoleSessionViewSchema,
   consoleSignInOptionsSchema,
   consoleSignOutSchema,
@@ -82,13 +81,11 @@ export function consoleSessionRoutes(deps: ConsoleSessionDeps): AnyRoute[] {
       summary: "Exchange the browser's DingTalk sign-in for a short-lived admin token (console administrators only)",
       description:
         'Authenticated by the Dingbridge session cookie, not a bearer token; same-origin requests with `content-type: ' +
-        'application/json` only. The token expires within an hour (never after the browser session) and stops working ' +
+        'application/json` only (no fields: the cookie says who asks). The token expires within an hour (never after the browser session) and stops working ' +
         'when the account is disabled or loses the console role. 401 `console.sign_in_required` without a live ' +
         'session; 403 `console.not_admin` for an account without the role; 403 `console.cross_origin`; 415 `console.json_required`.',
       tag,
       auth: 'none',
-      body: consoleSessionCreateSchema,
-      bodyOptional: true,
       status: 201,
       response: consoleSessionCreatedSchema,
       errors: [403, 415],

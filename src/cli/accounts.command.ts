@@ -12,11 +12,8 @@ import type { CliContext } from './cli-context.ts';
 import { keyValues, table, writeJson } from './cli-output.ts';
 import { nonEmpty, parser, usageError, uuid, wholeNumber } from './cli-parsers.ts';
 
-/** `--console-role admin|none`: `none` takes the role away (null in the API). */
-const consoleRoleFlag = parser(
-  z.enum(['admin', 'none']).transform((value) => (value === 'none' ? null : value)),
-  '"admin" (grant the console administrator role) or "none" (take it away)',
-);
+/** `--console-role admin|none`: `none` takes the role away (null in the API; commander would turn a null into ''). */
+const consoleRoleFlag = parser(z.enum(['admin', 'none']), '"admin" (grant the console administrator role) or "none" (take it away)');
 
 const unitIds = parser(
   z.string().transform((text) => text.split(',').map((part) => part.trim())).pipe(z.array(z.uuid()).min(1)),
@@ -32,7 +29,7 @@ interface AccountFlags {
   title?: string;
   unit?: string[];
   mainUnit?: string;
-  consoleRole?: 'admin' | null;
+  consoleRole?: 'admin' | 'none';
   json?: boolean;
 }
 
@@ -145,7 +142,7 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       if (flags.title !== undefined) patch.title = clearable(flags.title);
       if (flags.unit !== undefined) patch.unitIds = flags.unit;
       if (flags.mainUnit !== undefined) patch.mainUnitId = flags.mainUnit;
-      if (flags.consoleRole !== undefined) patch.consoleRole = flags.consoleRole;
+      if (flags.consoleRole !== undefined) patch.consoleRole = flags.consoleRole === 'none' ? null : flags.consoleRole;
       if (Object.keys(patch).length === 0) throw usageError('cli.nothing_to_update', 'accounts update needs at least one flag to change.');
       const account = await context.withConnection(command, (c) => c.api.accounts.update(id, patch));
       print(account, flags.json, 'Updated');
