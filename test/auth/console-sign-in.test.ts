@@ -120,7 +120,7 @@ describeEachDatabase('console sign-in with DingTalk', ({ database }) => {
     expect(refused.body.error?.message).toContain(`dingbridge accounts update ${await accountIdOf(outsider.userid)} --console-role admin`);
 
     // The same browser session, sent by another site or without the browser's markers, is refused before it is read.
-    for (const headers of [{ origin: 'http://evil.example' }, { origin: harness.baseUrl, 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+    for (const headers of [{ origin: 'http://evil.example' } as Record<string, string>, { origin: harness.baseUrl, 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
       const answer = await exchange(browser, headers);
       expect([answer.status, answer.body.error?.code], JSON.stringify(headers)).toEqual([403, 'console.cross_origin']);
     }
