@@ -54,6 +54,7 @@ export function DingTalkSignIn({ onSignedIn }: { onSignedIn: (token: string) => 
     );
   }
   const notAdmin = error instanceof ApiError && error.code === 'console.not_admin' ? error : undefined;
+  const detail = (key: string, fallback: string) => (typeof notAdmin?.details[key] === 'string' ? notAdmin.details[key] : fallback);
   return (
     <>
       {notAdmin ? (
@@ -67,10 +68,10 @@ export function DingTalkSignIn({ onSignedIn }: { onSignedIn: (token: string) => 
           description={
             <>
               <Typography.Paragraph style={{ marginBottom: 8 }}>
-                {t('admin.notAdmin', { name: String(notAdmin.details.displayName ?? '') })}
+                {t('admin.notAdmin', { name: detail('displayName', '') })}
               </Typography.Paragraph>
               <Typography.Text code copyable>
-                {`dingbridge accounts update ${String(notAdmin.details.accountId ?? '<id>')} --console-role admin`}
+                {`dingbridge accounts update ${detail('accountId', '<id>')} --console-role admin`}
               </Typography.Text>
             </>
           }
