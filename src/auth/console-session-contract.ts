@@ -5,8 +5,11 @@
  */
 import { z } from 'zod';
 
-/** Where DingTalk sign-in returns to in the console; the console then exchanges the browser session for a token. */
-export const CONSOLE_DINGTALK_RETURN = '/sign-in/dingtalk';
+/**
+ * Where DingTalk sign-in returns to in the console (its home page, marked by the query, so the server's list of
+ * console routes needs no new entry); the console then exchanges the browser session for a token.
+ */
+export const CONSOLE_DINGTALK_RETURN = '/?sign-in=dingtalk';
 
 /** A console token lives an hour at most (and never past the browser session it came from); the console renews it. */
 export const CONSOLE_TOKEN_TTL_MS = 60 * 60 * 1000;

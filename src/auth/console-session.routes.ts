@@ -1,8 +1,8 @@
 /**
  * `/api/v1/console/…`: the admin console's sign-in with DingTalk (issue 8).
  *
- *   console sign-in page ─► /login/dingtalk/{binding}?return_to=/sign-in/dingtalk ─► DingTalk QR (§10.1)
- *     ─► /login/dingtalk/callback (browser session cookie) ─► /sign-in/dingtalk ─► POST /api/v1/console/session
+ *   console sign-in page ─► /login/dingtalk/{binding}?return_to=/?sign-in=dingtalk ─► DingTalk QR (§10.1)
+ *     ─► /login/dingtalk/callback (browser session cookie) ─► /?sign-in=dingtalk ─► POST /api/v1/console/session
  *     ─► a short-lived admin bearer token of that account, which the console uses like the local token
  *
  * The exchange is the one admin-API route authenticated by the session cookie, so it takes requests from the

@@ -59,10 +59,10 @@ describeEachDatabase('console sign-in with DingTalk', ({ database }) => {
     const browser = new Browser();
     const options = (await call('GET', '/api/v1/console/sign-in-options')).body as { dingtalk: { url: string }[] };
     const { url } = await browser.follow(new URL(options.dingtalk[0]!.url, harness.baseUrl), {
-      stopAt: `${harness.baseUrl}/sign-in/dingtalk`,
+      stopAt: `${harness.baseUrl}/?sign-in=dingtalk`,
       onDingTalk: pickOnDingTalk(emulator, { userid: person.userid }),
     });
-    expect(url.pathname).toBe('/sign-in/dingtalk');
+    expect(url.search).toBe('?sign-in=dingtalk');
     return browser;
   };
 
@@ -74,7 +74,7 @@ describeEachDatabase('console sign-in with DingTalk', ({ database }) => {
         {
           bindingId: harness.binding.id,
           name: 'Emulated corp',
-          url: `/login/dingtalk/${harness.binding.id}?return_to=%2Fsign-in%2Fdingtalk`,
+          url: `/login/dingtalk/${harness.binding.id}?return_to=%2F%3Fsign-in%3Ddingtalk`,
         },
       ],
     });
