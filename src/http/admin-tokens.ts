@@ -66,7 +66,7 @@ export function createAdminTokens(options: { db: Kysely<Database>; clock?: Clock
     const now = new Date(clock.now());
     if (owner !== undefined) {
       // Minted tokens pile up one per console sign-in; those past their expiry are of no use to anyone.
-      await db.deleteFrom('admin_tokens').where('account_id', 'is not', null).where('expires_at', '<', now).execute();
+      await db.deleteFrom('admin_tokens').where('account_id', 'is not', null).where('expires_at', '<=', now).execute();
     }
     await db
       .insertInto('admin_tokens')
