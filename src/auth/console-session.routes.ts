@@ -88,7 +88,7 @@ export function consoleSessionRoutes(deps: ConsoleSessionDeps): AnyRoute[] {
       auth: 'none',
       status: 201,
       response: consoleSessionCreatedSchema,
-      errors: [403, 415],
+      errors: [401, 403, 415],
       handler: async ({ request, reply }) => {
         refuseCrossOrigin(request, publicOrigin);
         if (!isJson(request)) {
