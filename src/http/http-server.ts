@@ -109,7 +109,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     }
     const token = await deps.adminTokens.verify(match[1]);
     if (!token) {
-      throw new AppError('auth.invalid_token', 'The admin token is unknown or revoked. Use the one in DATA_DIR/admin-token.', {
+      throw new AppError('auth.invalid_token', 'The admin token is unknown, revoked or expired (a console DingTalk sign-in token also stops when its account is disabled or loses the console role). Use the one in DATA_DIR/admin-token, or sign in to the console again.', {
         status: 401,
       });
     }
