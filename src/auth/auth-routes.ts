@@ -49,8 +49,7 @@ export function authRoutes(deps: AuthRoutesDeps): (app: FastifyInstance) => Prom
   const secure = deps.publicUrl.startsWith('https:');
   const callbackUrl = `${deps.publicUrl}/login/dingtalk/callback`;
 
-  const cookie = (name: string, value: string, options: { path: string; maxAgeSeconds: number }) =>
-    `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const cookie = (name: string, value: string, options: { path: string; maxAgeSeconds: number }) => cookieHeader(name, value, { ...options, secure });
 
   const startSession = async (reply: FastifyReply, signedIn: SignedIn, method: 'qr' | 'workbench') => {
     const { token, expiresAt } = await deps.sessions.create({ accountId: signedIn.accountId, bindingId: signedIn.bindingId, method });
@@ -226,7 +225,19 @@ export function authRoutes(deps: AuthRoutesDeps): (app: FastifyInstance) => Prom
   };
 }
 
-function readCookie(request: FastifyRequest, name: string): string | undefined {
+/**
+ * A `set-cookie` value of sign-in: HttpOnly, SameSite=Lax (sent on DingTalk's redirect back, never on a cross-site
+ * POST), Secure when the public URL is https. `maxAgeSeconds: 0` deletes it.
+ *
+ * @example
+ * reply.header('set-cookie', cookieHeader(SESSION_COOKIE, '', { path: '/', maxAgeSeconds: 0, secure }));
+ */
+export function cookieHeader(name: string, value: string, options: { path: string; maxAgeSeconds: number; secure: boolean }): string {
+  return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`;
+}
+
+/** The value of cookie `name` of the request, if any. */
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== 'string') return undefined;
   for (const part of header.split(';')) {

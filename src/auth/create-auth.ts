@@ -8,10 +8,11 @@ import type { Bindings } from '../bindings/index.ts';
 import type { SecretBox, SecretKey } from '../config/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
-import type { AnyRoute } from '../http/index.ts';
+import { createAdminTokens, type AnyRoute } from '../http/index.ts';
 import { appRoutes } from './apps.routes.ts';
 import { createApps, type Apps } from './apps-service.ts';
 import { authRoutes, SESSION_COOKIE } from './auth-routes.ts';
+import { consoleSessionRoutes } from './console-session.routes.ts';
 import { createDingTalkSignIn, type DingTalkSignIn } from './dingtalk-sign-in.ts';
 import { createOidc, type Oidc } from './oidc-provider.ts';
 import { createSessions, type Sessions } from './sessions.ts';
@@ -33,7 +34,10 @@ export interface Auth {
   signIn: DingTalkSignIn;
   signingKeys: SigningKeys;
   oidc: Oidc;
-  /** `/api/v1/apps`, for `createHttpServer({ adminRoutes })`. */
+  /**
+   * `/api/v1/apps`, and `/api/v1/console/…` (the console's DingTalk sign-in, minting admin tokens for console
+   * administrators, issue 8), for `createHttpServer({ adminRoutes })`.
+   */
   adminRoutes(): AnyRoute[];
   /** `/login…`, `/logout`, `/sso/workbench/…`, `/oidc/…`, for `createHttpServer({ plugins })`. */
   plugin(): (app: FastifyInstance) => Promise<void>;
@@ -67,7 +71,11 @@ export function createAuth(deps: AuthDeps): Auth {
     signIn,
     signingKeys,
     oidc,
-    adminRoutes: () => appRoutes(apps),
+    adminRoutes: () => [
+      ...appRoutes(apps),
+      // The same table the server verifies bearer tokens against; the store keeps no state worth sharing.
+      ...consoleSessionRoutes({ db: deps.db, adminTokens: createAdminTokens({ db: deps.db, clock: deps.clock }), sessions, signIn, publicUrl, now }),
+    ],
     plugin: () =>
       authRoutes({
         signIn,

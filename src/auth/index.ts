@@ -17,3 +17,4 @@ export { OIDC_PATH, type Oidc } from './oidc-provider.ts';
 export { OIDC_SCOPES, CLAIMS_BY_SCOPE } from './account-claims.ts';
 export { SESSION_COOKIE, safeReturnTo } from './auth-routes.ts';
 export * from './apps-contract.ts';
+export * from './console-session-contract.ts';

@@ -14,6 +14,7 @@ export interface SessionInfo {
   accountId: string;
   bindingId: string | null;
   method: 'qr' | 'workbench';
+  expiresAt: Date;
 }
 
 export interface Sessions {
@@ -72,7 +73,7 @@ export function createSessions(deps: { db: Kysely<Database>; now(): number; ttlM
         await db.deleteFrom('auth_sessions').where('id', '=', row.id).execute();
         return undefined;
       }
-      return { id: row.id, accountId: row.account_id, bindingId: row.binding_id, method: row.method };
+      return { id: row.id, accountId: row.account_id, bindingId: row.binding_id, method: row.method, expiresAt: row.expires_at };
     },
     async destroy(token) {
       if (token === undefined || token === '') return;

@@ -12,6 +12,9 @@ import type { CliContext } from './cli-context.ts';
 import { keyValues, table, writeJson } from './cli-output.ts';
 import { nonEmpty, parser, usageError, uuid, wholeNumber } from './cli-parsers.ts';
 
+/** `--console-role admin|none`: `none` takes the role away (null in the API; commander would turn a null into ''). */
+const consoleRoleFlag = parser(z.enum(['admin', 'none']), '"admin" (grant the console administrator role) or "none" (take it away)');
+
 const unitIds = parser(
   z.string().transform((text) => text.split(',').map((part) => part.trim())).pipe(z.array(z.uuid()).min(1)),
   'unit ids separated by commas',
@@ -26,6 +29,7 @@ interface AccountFlags {
   title?: string;
   unit?: string[];
   mainUnit?: string;
+  consoleRole?: 'admin' | 'none';
   json?: boolean;
 }
 
@@ -39,6 +43,7 @@ function describeAccount(account: AccountView): string {
     jobNumber: account.jobNumber,
     title: account.title,
     status: account.status,
+    consoleRole: account.consoleRole ?? 'none',
     units: account.unitIds.join(' '),
     dingtalk: account.links.map((link) => `${link.corpId}/${link.userid}`).join(' '),
   });
@@ -54,7 +59,12 @@ function fieldFlags(command: Command, add: boolean): Command {
     command
       .option('--username <username>', 'unique, ignoring case', nonEmpty(64))
       .option('--display-name <name>', 'the name people see', nonEmpty(64))
-      .option('--unit <ids>', 'replace the memberships: unit ids, comma-separated', unitIds);
+      .option('--unit <ids>', 'replace the memberships: unit ids, comma-separated', unitIds)
+      .option(
+        '--console-role <role>',
+        '"admin" lets the account sign in to the admin console with DingTalk (while enabled); "none" takes it away',
+        consoleRoleFlag,
+      );
   }
   return command
     .option('--email <email>', `email${add ? '' : ' ("" clears it)'}`)
@@ -132,6 +142,7 @@ export function registerAccountsCommands(program: Command, context: CliContext):
       if (flags.title !== undefined) patch.title = clearable(flags.title);
       if (flags.unit !== undefined) patch.unitIds = flags.unit;
       if (flags.mainUnit !== undefined) patch.mainUnitId = flags.mainUnit;
+      if (flags.consoleRole !== undefined) patch.consoleRole = flags.consoleRole === 'none' ? null : flags.consoleRole;
       if (Object.keys(patch).length === 0) throw usageError('cli.nothing_to_update', 'accounts update needs at least one flag to change.');
       const account = await context.withConnection(command, (c) => c.api.accounts.update(id, patch));
       print(account, flags.json, 'Updated');

@@ -380,3 +380,19 @@ export interface Database {
   outbound_pushed: OutboundPushedTable;
   outbound_log: OutboundLogTable;
 }
+
+// Console administrators (migration 0007, issue 8); declaration merging adds the columns to the tables above.
+export const CONSOLE_ROLES = ['admin'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+export interface AccountTable {
+  /** `admin`: may use the admin console after a DingTalk sign-in. Local: the sync never writes it. */
+  console_role: ColumnType<ConsoleRole | null, ConsoleRole | null | undefined, ConsoleRole | null>;
+}
+
+export interface AdminTokenTable {
+  /** The account a console sign-in minted the token for; null for a token made by hand (the local one). */
+  account_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set exactly on minted tokens (a check holds it): refused from this moment. */
+  expires_at: NullableTimestamp;
+}

@@ -85,6 +85,10 @@ const username = z
 const optionalText = (max: number) => z.string().trim().min(1).max(max);
 const mobile = z.string().trim().regex(/^\+?[\d\s-]{5,24}$/, 'digits, optionally +country code, spaces or dashes');
 
+/** The console administrator role (issue 8): signs in to the admin console with DingTalk while enabled. */
+export const consoleRole = z.enum(['admin']);
+export type ConsoleRoleName = z.infer<typeof consoleRole>;
+
 /** `POST /api/v1/accounts`, `dingbridge accounts add`. The main unit defaults to the first of `unitIds`. */
 export const accountCreateSchema = z
   .object({
@@ -110,6 +114,8 @@ export const accountUpdateSchema = z
     title: optionalText(64).nullable().optional(),
     unitIds: z.array(z.uuid()).min(1).max(100).optional(),
     mainUnitId: z.uuid().optional(),
+    /** Grants (`admin`) or takes away (null) the console administrator role; a local field, never pushed or synced. */
+    consoleRole: consoleRole.nullable().optional(),
   })
   .strict();
 export type AccountUpdateRequest = z.input<typeof accountUpdateSchema>;
@@ -135,6 +141,8 @@ export const accountViewSchema = z.object({
   status: z.enum(['enabled', 'disabled']),
   /** `admin` or `sync` (a leaver) when disabled. */
   disabledBy: z.enum(['admin', 'sync']).nullable(),
+  /** `admin`: a console administrator (effective only while enabled); null otherwise. */
+  consoleRole: consoleRole.nullable(),
   /** Main unit first, then by the membership's order. */
   unitIds: z.array(z.uuid()),
   mainUnitId: z.uuid().nullable(),

@@ -229,6 +229,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
       title: row.title,
       status: row.status,
       disabledBy: row.disabled_by,
+      consoleRole: row.console_role,
       unitIds: unitsOf.get(row.id)?.unitIds ?? [],
       mainUnitId: unitsOf.get(row.id)?.main ?? null,
       links: linksOf.get(row.id) ?? [],
@@ -468,6 +469,10 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
         const added = nextUnits.filter((u) => !currentUnits.includes(u));
         const dropped = currentUnits.filter((u) => !nextUnits.includes(u));
         const mainChanged = main !== currentMain;
+        // The console role is local (never DingTalk's, never pushed): it skips the ownership checks and the outbox.
+        if (body.consoleRole !== undefined && body.consoleRole !== account.console_role) {
+          await trx.updateTable('accounts').set({ console_role: body.consoleRole, updated_at: now() }).where('id', '=', id).execute();
+        }
         if (changed.length === 0 && added.length === 0 && dropped.length === 0 && !mainChanged) return accountView(trx, id);
 
         const currentChains = await chainsOf(trx, currentUnits);

@@ -15,11 +15,30 @@ const TOKEN_PATTERN = /^dbt_[A-Za-z0-9_-]{43}$/;
 /** `last_used_at` is written at most this often per token: a busy CLI must not turn every read into a write. */
 const LAST_USED_EVERY_MS = 60_000;
 
+/** A token the store accepted: who is calling the admin API. */
+export interface VerifiedAdminToken {
+  id: string;
+  name: string;
+  /** The console administrator a DingTalk sign-in minted the token for; null for a token made by hand. */
+  accountId: string | null;
+  /** When a minted token stops working; null for a token made by hand. */
+  expiresAt: Date | null;
+}
+
 export interface AdminTokens {
-  /** Makes a new token; the token itself exists only in the answer, the database keeps its hash. */
-  create(name: string): Promise<{ id: string; token: string }>;
-  /** The token's id and name when it is known and not revoked, else undefined. */
-  verify(token: string): Promise<{ id: string; name: string } | undefined>;
+  /**
+   * Makes a new token; the token itself exists only in the answer, the database keeps its hash. With `accountId`
+   * (a console sign-in) the token also needs `expiresAt`, and works only while that account is an enabled console
+   * administrator.
+   */
+  create(name: string, owner?: { accountId: string; expiresAt: Date }): Promise<{ id: string; token: string }>;
+  /**
+   * The token when it is known and not revoked — and, for a minted token, not expired and its account enabled and
+   * still a console administrator — else undefined.
+   */
+  verify(token: string): Promise<VerifiedAdminToken | undefined>;
+  /** Revokes a token by id (signing out of the console); true when it was live. */
+  revoke(id: string): Promise<boolean>;
   /**
    * Makes sure `DATA_DIR/admin-token` holds a token that verifies: when the file is missing or its token no longer
    * verifies (revoked, or another database), creates a token named `local` and writes it there (mode 0600).
@@ -41,12 +60,24 @@ export function createAdminTokens(options: { db: Kysely<Database>; clock?: Clock
   /** When this process last wrote `last_used_at` per token id. */
   const lastWritten = new Map<string, number>();
 
-  const create: AdminTokens['create'] = async (name) => {
+  const create: AdminTokens['create'] = async (name, owner) => {
     const id = randomUUID();
     const token = `dbt_${randomBytes(32).toString('base64url')}`;
+    const now = new Date(clock.now());
+    if (owner !== undefined) {
+      // Minted tokens pile up one per console sign-in; those past their expiry are of no use to anyone.
+      await db.deleteFrom('admin_tokens').where('account_id', 'is not', null).where('expires_at', '<=', now).execute();
+    }
     await db
       .insertInto('admin_tokens')
-      .values({ id, name, token_hash: hashToken(token), created_at: new Date(clock.now()) })
+      .values({
+        id,
+        name,
+        token_hash: hashToken(token),
+        created_at: now,
+        account_id: owner?.accountId ?? null,
+        expires_at: owner?.expiresAt ?? null,
+      })
       .execute();
     return { id, token };
   };
@@ -55,14 +86,28 @@ export function createAdminTokens(options: { db: Kysely<Database>; clock?: Clock
     if (!TOKEN_PATTERN.test(token)) return undefined;
     // Hash first, then look the hash up: the lookup's timing depends on the hash, never on a prefix of the token.
     const row = await db
-      .selectFrom('admin_tokens')
-      .select(['id', 'name'])
-      .where('token_hash', '=', hashToken(token))
-      .where('revoked_at', 'is', null)
+      .selectFrom('admin_tokens as t')
+      .leftJoin('accounts as a', 'a.id', 't.account_id')
+      .select(['t.id', 't.name', 't.account_id', 't.expires_at', 'a.status', 'a.console_role'])
+      .where('t.token_hash', '=', hashToken(token))
+      .where('t.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
+    if (row.expires_at !== null && row.expires_at.getTime() <= clock.now()) return undefined;
+    // Checked on every use, not at minting only: disabling the account or taking the role away ends its tokens at once.
+    if (row.account_id !== null && (row.status !== 'enabled' || row.console_role !== 'admin')) return undefined;
     await touch(row.id);
-    return { id: row.id, name: row.name };
+    return { id: row.id, name: row.name, accountId: row.account_id, expiresAt: row.expires_at };
+  };
+
+  const revoke: AdminTokens['revoke'] = async (id) => {
+    const result = await db
+      .updateTable('admin_tokens')
+      .set({ revoked_at: new Date(clock.now()) })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   };
 
   async function touch(id: string): Promise<void> {
@@ -98,7 +143,7 @@ export function createAdminTokens(options: { db: Kysely<Database>; clock?: Clock
     return { path, created: true, token };
   };
 
-  return { create, verify, ensureLocalToken };
+  return { create, verify, revoke, ensureLocalToken };
 }
 
 function hashToken(token: string): string {

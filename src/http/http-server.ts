@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from 'pino';
 import type { DingbridgeApi } from '../app-api.ts';
 import { AppError, isAppError } from '../core/index.ts';
-import type { AdminTokens } from './admin-tokens.ts';
+import type { AdminTokens, VerifiedAdminToken } from './admin-tokens.ts';
 import { bindingRoutes } from './bindings.routes.ts';
 import { directoryRoutes } from './directory.routes.ts';
 import { healthRoutes, type Readiness } from './health.routes.ts';
@@ -97,7 +97,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   ];
   const document = buildOpenApiDocument(routes, { version: deps.version, publicUrl: deps.publicUrl });
 
-  const authenticate = async (request: FastifyRequest): Promise<void> => {
+  const authenticate = async (request: FastifyRequest): Promise<VerifiedAdminToken> => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match?.[1]) {
@@ -109,11 +109,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     }
     const token = await deps.adminTokens.verify(match[1]);
     if (!token) {
-      throw new AppError('auth.invalid_token', 'The admin token is unknown or revoked. Use the one in DATA_DIR/admin-token.', {
+      throw new AppError('auth.invalid_token', 'The admin token is unknown, revoked or expired (a console DingTalk sign-in token also stops when its account is disabled or loses the console role). Use the one in DATA_DIR/admin-token, or sign in to the console again.', {
         status: 401,
       });
     }
     request.log.debug({ tokenId: token.id, tokenName: token.name }, 'admin token accepted');
+    return token;
   };
 
   app.setErrorHandler((error, request, reply) => answerError(error, request, reply));

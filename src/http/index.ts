@@ -5,7 +5,7 @@
  * import { createHttpServer, createAdminTokens, createMetrics } from '../http/index.ts';
  */
 export { createHttpServer, BODY_LIMIT, type HttpServerDeps } from './http-server.ts';
-export { createAdminTokens, type AdminTokens } from './admin-tokens.ts';
+export { createAdminTokens, type AdminTokens, type VerifiedAdminToken } from './admin-tokens.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { buildOpenApiDocument, errorBodySchema, type OpenApiDocument } from './openapi-document.ts';
 export type { Readiness } from './health.routes.ts';

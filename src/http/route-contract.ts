@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../core/index.ts';
+import type { VerifiedAdminToken } from './admin-tokens.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Schema = z.ZodType;
@@ -21,6 +22,8 @@ export interface RouteInput<P, Q, B> {
   body: Parsed<B>;
   request: FastifyRequest;
   reply: FastifyReply;
+  /** The admin token that authenticated the request; undefined on `auth: 'none'` routes. */
+  caller: VerifiedAdminToken | undefined;
 }
 
 export interface RouteContract<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Schema> {
@@ -89,20 +92,20 @@ export interface RequestIssue {
 export function registerRoute(
   app: FastifyInstance,
   route: AnyRoute,
-  authenticate: (request: FastifyRequest) => Promise<void>,
+  authenticate: (request: FastifyRequest) => Promise<VerifiedAdminToken>,
 ): void {
   app.route({
     method: route.method,
     url: route.path,
     handler: async (request, reply) => {
-      if ((route.auth ?? 'admin') === 'admin') await authenticate(request);
+      const caller = (route.auth ?? 'admin') === 'admin' ? await authenticate(request) : undefined;
       const issues: RequestIssue[] = [];
       const params: unknown = parsePart(route.params, request.params, 'params', issues);
       const query: unknown = parsePart(route.query, request.query, 'query', issues);
       const rawBody = request.body === undefined || request.body === null ? (route.bodyOptional ? {} : undefined) : request.body;
       const body: unknown = parsePart(route.body, rawBody, 'body', issues);
       if (issues.length > 0) throw requestInvalid(issues);
-      const answer: unknown = await route.handler({ params, query, body, request, reply });
+      const answer: unknown = await route.handler({ params, query, body, request, reply, caller });
       if (reply.statusCode === 200) reply.code(route.status);
       if (route.contentType && !reply.hasHeader('content-type')) reply.type(route.contentType);
       return answer;

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { openDingbridge, type Dingbridge } from '../../src/app.ts';
 import type { BindingView } from '../../src/bindings/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { createAdminTokens, createHttpServer } from '../../src/http/index.ts';
+import { accountRoutes, createAdminTokens, createHttpServer } from '../../src/http/index.ts';
 import type { EmulatorHandle } from '../support/emulator.ts';
 import type { TestDatabase } from '../support/test-database.ts';
 
@@ -60,7 +60,7 @@ export async function startAuthHarness(database: TestDatabase, emulator: Emulato
     logger,
     version: 'test',
     publicUrl: baseUrl,
-    adminRoutes: app.auth.adminRoutes(),
+    adminRoutes: [...app.auth.adminRoutes(), ...accountRoutes(app.api)],
     plugins: [app.auth.plugin()],
   });
   await http.listen({ host: '127.0.0.1', port });

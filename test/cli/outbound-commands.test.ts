@@ -160,7 +160,8 @@ describe('dingbridge outbound through the admin API routes', () => {
       api: memory.api,
       adminTokens: {
         create: () => Promise.reject(new Error('not in this test')),
-        verify: (token) => Promise.resolve(token === TOKEN ? { id: 'token-1', name: 'test' } : undefined),
+        verify: (token) => Promise.resolve(token === TOKEN ? { id: 'token-1', name: 'test', accountId: null, expiresAt: null } : undefined),
+        revoke: () => Promise.reject(new Error('not in this test')),
         ensureLocalToken: () => Promise.reject(new Error('not in this test')),
       },
       metrics: createMetrics(),

@@ -1,6 +1,7 @@
 /**
  * The admin token store on each database, and the server authenticating with it.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ describeEachDatabase('admin tokens', ({ database, kind }) => {
     const row = await database().db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(token.slice(4));
-    expect(await tokens.verify(token)).toEqual({ id, name: 'ci' });
+    expect(await tokens.verify(token)).toEqual({ id, name: 'ci', accountId: null, expiresAt: null });
   });
 
   it('refuses unknown, malformed and revoked tokens', async () => {
@@ -93,6 +94,41 @@ describeEachDatabase('admin tokens', ({ database, kind }) => {
     const third = await tokens.ensureLocalToken(dataDir);
     expect(third.created).toBe(true);
     expect((await stat(third.path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('a token minted for an account works until it expires, while the account is an enabled console administrator', async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
+    const tokens = createAdminTokens({ db: database().db, clock });
+    const accountId = randomUUID();
+    await database().db.insertInto('accounts').values({ id: accountId, username: `admin-${accountId}`, display_name: '管理员', console_role: 'admin' }).execute();
+    const expiresAt = new Date(clock.now() + 3_600_000);
+    const { id, token } = await tokens.create('console: admin', { accountId, expiresAt });
+    expect(await tokens.verify(token)).toEqual({ id, name: 'console: admin', accountId, expiresAt });
+
+    const setAccount = (set: { console_role?: 'admin' | null; status?: 'enabled' | 'disabled'; disabled_at?: Date | null; disabled_by?: 'admin' | null }) =>
+      database().db.updateTable('accounts').set(set).where('id', '=', accountId).execute();
+    await setAccount({ console_role: null });
+    expect(await tokens.verify(token)).toBeUndefined();
+    await setAccount({ console_role: 'admin', status: 'disabled', disabled_at: new Date(), disabled_by: 'admin' });
+    expect(await tokens.verify(token)).toBeUndefined();
+    await setAccount({ status: 'enabled', disabled_at: null, disabled_by: null });
+    expect(await tokens.verify(token)).toMatchObject({ id });
+
+    clock.advance(3_600_000);
+    expect(await tokens.verify(token)).toBeUndefined();
+    // The next minting clears expired minted tokens; tokens made by hand never expire.
+    const local = await tokens.create('by hand');
+    await tokens.create('console: admin', { accountId, expiresAt: new Date(clock.now() + 60_000) });
+    expect(await database().db.selectFrom('admin_tokens').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
+    expect(await tokens.verify(local.token)).toMatchObject({ id: local.id, expiresAt: null });
+    expect(await tokens.revoke(local.id)).toBe(true);
+    expect(await tokens.revoke(local.id)).toBe(false);
+    expect(await tokens.verify(local.token)).toBeUndefined();
+
+    // A token tied to an account must expire (a check constraint says so).
+    await expect(
+      database().db.insertInto('admin_tokens').values({ id: randomUUID(), name: 'x', token_hash: randomUUID(), account_id: accountId }).execute(),
+    ).rejects.toThrow(/admin_tokens_account_expires_check/);
   });
 
   describe('the server with the real store', () => {

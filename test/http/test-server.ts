@@ -28,7 +28,8 @@ export async function startTestServer(options: { adminTokens?: AdminTokens; api?
   const readiness: TestServer['readiness'] = { result: { ok: true, checks: { database: { ok: true } } } };
   const adminTokens: AdminTokens = options.adminTokens ?? {
     create: () => Promise.reject(new Error('not in this test')),
-    verify: (token) => Promise.resolve(token === GOOD_TOKEN ? { id: 'token-1', name: 'test' } : undefined),
+    verify: (token) => Promise.resolve(token === GOOD_TOKEN ? { id: 'token-1', name: 'test', accountId: null, expiresAt: null } : undefined),
+    revoke: () => Promise.reject(new Error('not in this test')),
     ensureLocalToken: () => Promise.reject(new Error('not in this test')),
   };
   const app = await createHttpServer({

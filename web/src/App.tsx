@@ -13,6 +13,7 @@ import { RunsPage } from './pages/RunsPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { navigate, usePath } from './router.tsx';
 import { SessionGate, useSession } from './session.tsx';
+import { SignedInAs } from './SignedInAs.tsx';
 
 export function App() {
   return (
@@ -96,6 +97,7 @@ function Shell() {
       <Layout>
         <Layout.Header style={{ background: '#fff', display: 'flex', justifyContent: 'flex-end', paddingInline: 24 }}>
           <Space>
+            <SignedInAs />
             <LanguageSwitch />
             <Button onClick={signOut} data-testid="sign-out">
               {t('signOut')}

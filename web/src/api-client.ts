@@ -3,22 +3,27 @@
  * server's own contracts, imported type-only (erased from the bundle): a contract change that breaks the console
  * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
  */
+import type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions, ConsoleSignOut } from '../../src/auth/console-session-contract.ts';
 import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
 import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
+export type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions };
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
-  constructor(code: string, message: string, status: number) {
+  /** The error's `details` (ids and names a page may show), or empty. */
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(code: string, message: string, status: number, details: Record<string, unknown> = {}) {
     super(message);
     this.code = code;
     this.status = status;
+    this.details = details;
   }
 }
 
@@ -35,6 +40,12 @@ export interface ApiClient {
   rejectRun(id: string): Promise<RunView>;
   listUnits(): Promise<UnitView[]>;
   listAccounts(query?: QueryOf<AccountListQuery>): Promise<AccountPage>;
+  /** Needs no token: the bindings offering DingTalk sign-in to the console. */
+  consoleSignInOptions(): Promise<ConsoleSignInOptions>;
+  /** Needs no token: the browser's DingTalk sign-in (its cookie) exchanged for an admin token. */
+  createConsoleSession(): Promise<ConsoleSessionCreated>;
+  showConsoleSession(): Promise<ConsoleSessionView>;
+  endConsoleSession(): Promise<ConsoleSignOut>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -49,14 +60,14 @@ type QueryOf<T> = { [K in keyof T]?: unknown extends T[K] ? number : T[K] };
  * const api = createApiClient({ token, onUnauthorized: signOut });
  * const bindings = await api.listBindings();
  */
-export function createApiClient(options: { token: string; onUnauthorized?: () => void; fetch?: typeof fetch }): ApiClient {
+export function createApiClient(options: { token?: string; onUnauthorized?: () => void; fetch?: typeof fetch }): ApiClient {
   const send = async <T>(name: ApiRouteName, params: { id?: string; query?: Query; body?: unknown } = {}): Promise<T> => {
     const route = API_ROUTES[name];
     let url: string = route.path.replace(':id', encodeURIComponent(params.id ?? ''));
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(params.query ?? {})) if (value !== undefined) search.set(key, String(value));
     if (search.size > 0) url += `?${search.toString()}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
+    const headers: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
     if (params.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -71,9 +82,9 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     const text = await response.text();
     const json: unknown = text === '' ? undefined : JSON.parse(text);
     if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
       if (response.status === 401) options.onUnauthorized?.();
-      throw new ApiError(error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`, response.status);
+      throw new ApiError(error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`, response.status, error?.details);
     }
     return json as T;
   };
@@ -90,5 +101,9 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     rejectRun: (id) => send('rejectRun', { id }),
     listUnits: async () => (await send<{ items: UnitView[] }>('listUnits')).items,
     listAccounts: (query) => send('listAccounts', { query: { ...query } }),
+    consoleSignInOptions: () => send('consoleSignInOptions'),
+    createConsoleSession: () => send('createConsoleSession', { body: {} }),
+    showConsoleSession: () => send('showConsoleSession'),
+    endConsoleSession: () => send('endConsoleSession'),
   };
 }

@@ -15,6 +15,10 @@ export const API_ROUTES = {
   rejectRun: { method: 'POST', path: '/api/v1/runs/:id/reject' },
   listUnits: { method: 'GET', path: '/api/v1/units' },
   listAccounts: { method: 'GET', path: '/api/v1/accounts' },
+  consoleSignInOptions: { method: 'GET', path: '/api/v1/console/sign-in-options' },
+  createConsoleSession: { method: 'POST', path: '/api/v1/console/session' },
+  showConsoleSession: { method: 'GET', path: '/api/v1/console/session' },
+  endConsoleSession: { method: 'DELETE', path: '/api/v1/console/session' },
 } as const;
 
 export type ApiRouteName = keyof typeof API_ROUTES;

@@ -1,9 +1,13 @@
-/** Sign-in with the admin token: checked against the API before it is kept, so a wrong one says so here. */
+/**
+ * Sign-in with DingTalk where a binding offers it (console administrators), and with the admin token: checked
+ * against the API before it is kept, so a wrong one says so here.
+ */
 import { Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { createApiClient } from '../api-client.ts';
 import { useI18n } from '../i18n.tsx';
 import { ErrorAlert, LanguageSwitch } from '../ui.tsx';
+import { DingTalkSignIn } from './DingTalkSignIn.tsx';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: (token: string) => void }) {
   const { t } = useI18n();
@@ -24,6 +28,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (token: string) => void
   return (
     <main style={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#f5f5f5' }}>
       <Card style={{ width: 420 }} extra={<LanguageSwitch />} title={<Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{t('signIn.title')}</Typography.Title>}>
+        <DingTalkSignIn onSignedIn={onSignedIn} />
         <ErrorAlert error={error} />
         <Form layout="vertical" onFinish={submit} requiredMark={false}>
           <Form.Item name="token" label={t('signIn.token')} extra={t('signIn.tokenHelp')} rules={[{ required: true, message: t('signIn.required') }]}>
