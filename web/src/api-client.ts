@@ -3,12 +3,15 @@
  * server's own contracts, imported type-only (erased from the bundle): a contract change that breaks the console
  * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
  */
+import type { Activity, ActivityQuery, BindingHealth, Overview } from '../../src/activity/activity-contract.ts';
+import type { AppCreated, AppCreateInput, AppUpdateInput, AppView } from '../../src/auth/apps-contract.ts';
 import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
 import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
+export type { Activity, AppCreated, AppView, BindingHealth, Overview };
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
@@ -35,6 +38,14 @@ export interface ApiClient {
   rejectRun(id: string): Promise<RunView>;
   listUnits(): Promise<UnitView[]>;
   listAccounts(query?: QueryOf<AccountListQuery>): Promise<AccountPage>;
+  overview(): Promise<Overview>;
+  bindingHealth(id: string): Promise<BindingHealth>;
+  activity(query?: ActivityQuery): Promise<Activity>;
+  listApps(): Promise<AppView[]>;
+  addApp(input: AppCreateInput): Promise<AppCreated>;
+  showApp(id: string): Promise<AppView>;
+  updateApp(id: string, patch: AppUpdateInput): Promise<AppView>;
+  removeApp(id: string): Promise<void>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -90,5 +101,43 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     rejectRun: (id) => send('rejectRun', { id }),
     listUnits: async () => (await send<{ items: UnitView[] }>('listUnits')).items,
     listAccounts: (query) => send('listAccounts', { query: { ...query } }),
+    overview: () => send('overview'),
+    bindingHealth: (id) => send('bindingHealth', { id }),
+    activity: (query) => send('activity', { query: { ...query } }),
+    listApps: async () => (await send<{ items: AppView[] }>('listApps')).items,
+    addApp: (input) => send('addApp', { body: input }),
+    showApp: (id) => send('showApp', { id }),
+    updateApp: (id, patch) => send('updateApp', { id, body: patch }),
+    removeApp: async (id) => {
+      await send('removeApp', { id });
+    },
   };
+}
+
+/** The fields of the provider's discovery document the console shows. */
+export interface OpenIdConfiguration {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+}
+
+/** Where applications discover the provider: a public document, served by this same server. */
+export const DISCOVERY_PATH = '/oidc/.well-known/openid-configuration';
+
+/**
+ * The OpenID Connect discovery document, read as an application would (no token): its `issuer` is the one to
+ * configure, and the read proves the provider answers.
+ *
+ * @example
+ * const { issuer } = await fetchOpenIdConfiguration();
+ */
+export async function fetchOpenIdConfiguration(fetcher: typeof fetch = fetch): Promise<OpenIdConfiguration> {
+  let response: Response;
+  try {
+    response = await fetcher(DISCOVERY_PATH, { headers: { accept: 'application/json' } });
+  } catch (error) {
+    throw new ApiError('network', error instanceof Error ? error.message : String(error), 0);
+  }
+  if (!response.ok) throw new ApiError('http', `${DISCOVERY_PATH} answered HTTP ${response.status}`, response.status);
+  return (await response.json()) as OpenIdConfiguration;
 }
