@@ -4,6 +4,7 @@
  * the tables (sync runs, event inbox, outbox); nothing here calls DingTalk.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../core/index.ts';
 
 /** Run error codes that mean DingTalk refused the binding's credentials or a permission (`src/dingtalk/`). */
 export const CREDENTIAL_ERROR_CODES = [
@@ -142,13 +143,4 @@ export interface ActivityService {
   overview(): Promise<Overview>;
   health(bindingId: string): Promise<BindingHealth>;
   activity(query?: ActivityQuery): Promise<Activity>;
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Activity, BindingHealth, Overview } from '../../src/activity/index.ts';
 import { activityRoutes } from '../../src/activity/index.ts';
 import { openDingbridge, type Dingbridge } from '../../src/app.ts';
@@ -22,16 +22,6 @@ import { useEmulator } from '../support/emulator.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
 
 const USERS = 30;
-
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describeEachDatabase('overview health and activity routes', ({ database }) => {
   const emulator = useEmulator({ seed: 'activity-routes', users: USERS, qps: 0 });
@@ -88,10 +78,14 @@ describeEachDatabase('overview health and activity routes', ({ database }) => {
   const health = (id = binding.id) => get<BindingHealth>(`/api/v1/bindings/${id}/health`);
   async function syncToEnd(): Promise<RunView> {
     const run = await app.api.runs.start(binding.id);
-    return until(async () => {
-      const view = await app.api.runs.show(run.id);
-      return ['succeeded', 'partial', 'failed', 'held'].includes(view.status) ? view : undefined;
-    }, 'the sync to end');
+    return vi.waitFor(
+      async () => {
+        const view = await app.api.runs.show(run.id);
+        if (!['succeeded', 'partial', 'failed', 'held'].includes(view.status)) throw new Error(`the sync is still ${view.status}`);
+        return view;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   }
 
   it('says a binding that never ran is idle, with nothing known of its credentials', async () => {
@@ -193,7 +187,14 @@ describeEachDatabase('overview health and activity routes', ({ database }) => {
     await app.events.inbox.store(binding.id, [
       { eventId: `activity-${randomUUID()}`, eventType: 'user_modify_org', corpId: emulator.corpId, bornAt: Date.now(), payload: { UserId: [org.users[0]!.userid] }, source: 'stream' },
     ]);
-    const eventRun = await until(async () => (await app.api.runs.list({ bindingId: binding.id })).find((r) => r.kind === 'event' && r.status !== 'running'), 'the event run');
+    const eventRun = await vi.waitFor(
+      async () => {
+        const run = (await app.api.runs.list({ bindingId: binding.id })).find((r) => r.kind === 'event' && r.status !== 'running');
+        if (!run) throw new Error('no finished event run yet');
+        return run;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     const activity = await get<Activity>('/api/v1/stats/activity?range=24h');
     const last = activity.buckets.at(-1)!;
     expect(last.runs.byKind.event).toBe(1);
