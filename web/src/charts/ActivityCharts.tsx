@@ -18,19 +18,20 @@ const RANGES: Range[] = ['24h', '7d', '30d'];
 const RUN_SERIES: { status: keyof Activity['buckets'][number]['runs']['byStatus']; color: string }[] = [
   { status: 'succeeded', color: '#237804' },
   { status: 'partial', color: '#ad6800' },
-  { status: 'held', color: '#d46b08' },
+  { status: 'held', color: '#722ed1' },
   { status: 'failed', color: '#cf1322' },
   { status: 'rejected', color: '#595959' },
   { status: 'running', color: '#0958d9' },
   { status: 'queued', color: '#8c8c8c' },
 ];
 
-export function ActivityCharts({ bindingId }: { bindingId?: string }) {
+/** `refresh`: a value that changes when the charts should be read again (the overview passes its runs' states). */
+export function ActivityCharts({ bindingId, refresh }: { bindingId?: string; refresh?: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
   const [range, setRange] = useState<Range>('24h');
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const loaded = useLoad(() => api.activity({ range, tz, ...(bindingId ? { bindingId } : {}) }), [api, range, tz, bindingId]);
+  const loaded = useLoad(() => api.activity({ range, tz, ...(bindingId ? { bindingId } : {}) }), [api, range, tz, bindingId, refresh]);
   const activity = loaded.data;
   const buckets = activity?.buckets ?? [];
   const hourly = activity?.bucket === 'hour';
@@ -41,7 +42,7 @@ export function ActivityCharts({ bindingId }: { bindingId?: string }) {
   const every = hourly ? 6 : buckets.length > 7 ? 5 : 1;
   const ticks = buckets.map((b, i) =>
     (buckets.length - 1 - i) % every === 0
-      ? new Date(b.start).toLocaleString(lang, hourly ? { hour: '2-digit', minute: '2-digit' } : { month: 'numeric', day: 'numeric' })
+      ? new Date(b.start).toLocaleString(lang, hourly ? { hour: '2-digit', minute: '2-digit', hour12: false } : { month: 'numeric', day: 'numeric' })
       : '',
   );
   const bucketWord = t(hourly ? 'charts.hour' : 'charts.day');
@@ -59,7 +60,7 @@ export function ActivityCharts({ bindingId }: { bindingId?: string }) {
     { key: 'ok', name: t('charts.calls.ok'), color: '#0958d9', values: buckets.map((b) => b.apiCalls - b.throttled) },
     { key: 'throttled', name: t('charts.throttled'), color: '#d46b08', values: buckets.map((b) => b.throttled) },
   ];
-  const eventSeries: BarSeries[] = [{ key: 'events', name: t('charts.events.n'), color: '#531dab', values: buckets.map((b) => b.events) }];
+  const eventSeries: BarSeries[] = [{ key: 'events', name: t('charts.events.n'), color: '#006d75', values: buckets.map((b) => b.events) }];
   return (
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('charts.title')}</h2>}

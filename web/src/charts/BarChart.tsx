@@ -87,7 +87,8 @@ export function BarChart({ title, summary, labels, ticks, series, labelHeader, t
                 return <rect key={s.key} x={x} y={y(base)} width={barWidth} height={Math.max(0.5, y0 - y(base))} fill={s.color} />;
               })}
               {ticks[i] ? (
-                <text x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle" fontSize={10} fill="#595959">
+                // The last tick ends at its bar's right edge, so it is never cut off at the chart's edge.
+                <text x={i === labels.length - 1 ? x + barWidth : x + barWidth / 2} y={HEIGHT - 8} textAnchor={i === labels.length - 1 ? 'end' : 'middle'} fontSize={10} fill="#595959">
                   {ticks[i]}
                 </text>
               ) : null}

@@ -65,7 +65,8 @@ export function OverviewPage() {
           </Card>
         </Col>
         <Col span={24}>
-          <ActivityCharts />
+          {/* Read again when a run starts or ends, so a sync just finished is in the charts. */}
+          <ActivityCharts refresh={runs.map((run) => `${run.id}:${run.status}`).join()} />
         </Col>
         <Col span={24}>
           <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('overview.held')}</h2>} data-testid="overview-held">
