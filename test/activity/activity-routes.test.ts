@@ -218,6 +218,30 @@ describeEachDatabase('overview health and activity routes', ({ database }) => {
     expect(month.buckets.every((b) => b.runs.total === 0)).toBe(true);
   });
 
+  it('says DingTalk refused the credentials when the last sync that reached it was refused', async () => {
+    const refused = await app.api.bindings.add(
+      { name: 'Refused corp', corpId: emulator.corpId.replace(/.$/, 'x'), appKey: emulator.appKey, appSecret: 'not-the-secret', apiBase: emulator.url },
+      { verify: false },
+    );
+    const run = await app.api.runs.start(refused.id);
+    const ended = await vi.waitFor(
+      async () => {
+        const view = await app.api.runs.show(run.id);
+        if (view.status !== 'failed') throw new Error(`the sync is ${view.status}`);
+        return view;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const health = await get<BindingHealth>(`/api/v1/bindings/${refused.id}/health`);
+    expect(health).toMatchObject({
+      state: 'error',
+      lastRun: { id: run.id, status: 'failed', errorCode: ended.error!.code },
+      credentials: { state: 'failing', code: ended.error!.code, message: ended.error!.message },
+    });
+    expect(ended.error!.code).toMatch(/^dingtalk\.(invalid_credentials|invalid_token)$/);
+    await app.api.bindings.remove(refused.id);
+  });
+
   it('refuses a bad range or time zone and an unknown binding, saying what is wrong', async () => {
     const badRange = await get<{ error: { code: string; message: string } }>('/api/v1/stats/activity?range=1y', 400);
     expect(badRange.error.code).toBe('request.invalid');
