@@ -4,6 +4,7 @@
  * else in `src/` builds a service.
  */
 import type { Logger } from 'pino';
+import { createActivity, type ActivityService } from './activity/index.ts';
 import type { DingbridgeApi } from './app-api.ts';
 import { createAuth, type Auth } from './auth/index.ts';
 import { createBindings } from './bindings/index.ts';
@@ -44,6 +45,8 @@ export interface Dingbridge {
   readonly events: Events;
   /** DingTalk sign-in, sessions, the OIDC provider and its applications (the server mounts `auth.plugin()`). */
   readonly auth: Auth;
+  /** Each binding's health and activity over time (issue 8), for the console's overview (`activityRoutes`). */
+  readonly activity: ActivityService;
   /** Starts the pg-boss workers (full sync …) in this process; the server calls it at start. Idempotent. */
   startWorkers(): Promise<void>;
   /** Database and job queue answer, for `/readyz`. */
@@ -158,6 +161,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     runs,
     events,
     auth,
+    activity: createActivity({ db: database.db, bindings, clock }),
     api: { bindings, runs, directory, apps: auth.apps, units: management.units, accounts: management.accounts, outbound: outbound.service },
     async startWorkers() {
       if (workersStarted) return;

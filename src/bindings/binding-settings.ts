@@ -22,6 +22,7 @@ import {
   type SyncScope,
   scheduleCrons,
 } from '../sync/index.ts';
+import { isTimeZone } from '../core/index.ts';
 import type { JsonObject, JsonValue } from '../db/index.ts';
 import {
   EVENT_MODES,
@@ -235,13 +236,4 @@ export function nextScheduledAt(bindingId: string, schedule: Schedule, from: Dat
     if (at !== null && (next === null || at < next)) next = at;
   }
   return next;
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import packageJson from '../../package.json' with { type: 'json' };
+import { activityRoutes } from '../activity/index.ts';
 import { openDingbridge } from '../app.ts';
 import { describeConfig, type Config } from '../config/index.ts';
 import { accountRoutes, createAdminTokens, createHttpServer, unitRoutes, writeServerInfo } from '../http/index.ts';
@@ -44,7 +45,8 @@ export async function serve(config: Config, options: { logger: Logger; print?: (
       publicUrl: config.publicUrl,
       // Sign-in and the OIDC provider (issue 6): `/api/v1/apps` as admin routes; `/login`, `/sso`, `/oidc` as a plugin.
       // Units and accounts managed by hand (issue 7): `/api/v1/units`, `/api/v1/accounts`.
-      adminRoutes: [...dingbridge.auth.adminRoutes(), ...unitRoutes(dingbridge.api), ...accountRoutes(dingbridge.api), ...outboundRoutes(dingbridge.api)],
+      // The console's overview (issue 8): `/api/v1/overview`, `/api/v1/bindings/:id/health`, `/api/v1/stats/activity`.
+      adminRoutes: [...dingbridge.auth.adminRoutes(), ...unitRoutes(dingbridge.api), ...accountRoutes(dingbridge.api), ...outboundRoutes(dingbridge.api), ...activityRoutes(dingbridge.activity)],
       // DingTalk HTTP push (issue 5): `POST /callback/idp/dingtalk/orgapp/{corpId}`, outside the admin API's auth.
       // The admin console (issue 8): `/`, its client routes and `/assets/*`, built into web/dist.
       plugins: [dingbridge.auth.plugin(), dingbridge.events.callbackPlugin, consolePlugin()],

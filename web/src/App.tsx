@@ -1,25 +1,41 @@
 /** The console's shell: language, sign-in gate, the side menu and the page for the current path. */
-import { ApartmentOutlined, DashboardOutlined, LinkOutlined, SyncOutlined } from '@ant-design/icons';
-import { App as AntdApp, Button, ConfigProvider, Layout, Menu, Space, Typography } from 'antd';
-import type { ReactNode } from 'react';
+import { ApartmentOutlined, AppstoreOutlined, DashboardOutlined, LinkOutlined, SyncOutlined } from '@ant-design/icons';
+import { App as AntdApp, Button, ConfigProvider, Layout, Menu, Space, Spin, Typography } from 'antd';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { I18nProvider, useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './ui.tsx';
-import { BindingDetailPage } from './pages/BindingDetailPage.tsx';
-import { BindingsPage } from './pages/BindingsPage.tsx';
-import { DirectoryPage } from './pages/DirectoryPage.tsx';
-import { OverviewPage } from './pages/OverviewPage.tsx';
-import { RunDetailPage } from './pages/RunDetailPage.tsx';
-import { RunsPage } from './pages/RunsPage.tsx';
-import { SignInPage } from './pages/SignInPage.tsx';
 import { navigate, usePath } from './router.tsx';
 import { SessionGate, useSession } from './session.tsx';
 import { SignedInAs } from './SignedInAs.tsx';
+
+/**
+ * Each page is its own chunk, loaded when first shown: the shell (React, antd's layout and menu, the messages)
+ * loads first, and a page's components and their share of antd follow (docs/console.md has the sizes).
+ */
+const AppDetailPage = lazy(() => import('./pages/AppDetailPage.tsx').then((m) => ({ default: m.AppDetailPage })));
+const AppsPage = lazy(() => import('./pages/AppsPage.tsx').then((m) => ({ default: m.AppsPage })));
+const BindingDetailPage = lazy(() => import('./pages/BindingDetailPage.tsx').then((m) => ({ default: m.BindingDetailPage })));
+const BindingsPage = lazy(() => import('./pages/BindingsPage.tsx').then((m) => ({ default: m.BindingsPage })));
+const DirectoryPage = lazy(() => import('./pages/DirectoryPage.tsx').then((m) => ({ default: m.DirectoryPage })));
+const OverviewPage = lazy(() => import('./pages/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
+const RunDetailPage = lazy(() => import('./pages/RunDetailPage.tsx').then((m) => ({ default: m.RunDetailPage })));
+const RunsPage = lazy(() => import('./pages/RunsPage.tsx').then((m) => ({ default: m.RunsPage })));
+const SignInPage = lazy(() => import('./pages/SignInPage.tsx').then((m) => ({ default: m.SignInPage })));
+
+/** What shows while a page's chunk loads (a few milliseconds on a LAN; longer on a slow link). */
+const LOADING = <Spin style={{ display: 'block', margin: '64px auto' }} />;
 
 export function App() {
   return (
     <I18nProvider>
       <Localized>
-        <SessionGate signIn={(accept) => <SignInPage onSignedIn={accept} />}>
+        <SessionGate
+          signIn={(accept) => (
+            <Suspense fallback={LOADING}>
+              <SignInPage onSignedIn={accept} />
+            </Suspense>
+          )}
+        >
           <Shell />
         </SessionGate>
       </Localized>
@@ -70,6 +86,9 @@ function route(path: string): { section: string; page: ReactNode } {
   if (path === '/runs') return { section: '/runs', page: <RunsPage /> };
   if (path === '/bindings') return { section: '/bindings', page: <BindingsPage /> };
   if (path === '/directory') return { section: '/directory', page: <DirectoryPage /> };
+  const appMatch = /^\/apps\/([^/]+)$/.exec(path);
+  if (appMatch?.[1]) return { section: '/apps', page: <AppDetailPage id={decodeURIComponent(appMatch[1])} /> };
+  if (path === '/apps') return { section: '/apps', page: <AppsPage /> };
   return { section: '/', page: <OverviewPage /> };
 }
 
@@ -83,6 +102,7 @@ function Shell() {
     { key: '/runs', icon: <SyncOutlined />, label: t('nav.runs') },
     { key: '/bindings', icon: <LinkOutlined />, label: t('nav.bindings') },
     { key: '/directory', icon: <ApartmentOutlined />, label: t('nav.directory') },
+    { key: '/apps', icon: <AppstoreOutlined />, label: t('nav.apps') },
   ];
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -105,7 +125,9 @@ function Shell() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ margin: 24 }}>
-          <main>{page}</main>
+          <main>
+            <Suspense fallback={LOADING}>{page}</Suspense>
+          </main>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -4,6 +4,8 @@
  * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
  */
 import type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions, ConsoleSignOut } from '../../src/auth/console-session-contract.ts';
+import type { Activity, ActivityQuery, BindingHealth, Overview } from '../../src/activity/activity-contract.ts';
+import type { AppCreated, AppCreateInput, AppUpdateInput, AppView } from '../../src/auth/apps-contract.ts';
 import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
 import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
@@ -11,6 +13,7 @@ import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
 export type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions };
+export type { Activity, AppCreated, AppView, BindingHealth, Overview };
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
@@ -46,6 +49,14 @@ export interface ApiClient {
   createConsoleSession(): Promise<ConsoleSessionCreated>;
   showConsoleSession(): Promise<ConsoleSessionView>;
   endConsoleSession(): Promise<ConsoleSignOut>;
+  overview(): Promise<Overview>;
+  bindingHealth(id: string): Promise<BindingHealth>;
+  activity(query?: ActivityQuery): Promise<Activity>;
+  listApps(): Promise<AppView[]>;
+  addApp(input: AppCreateInput): Promise<AppCreated>;
+  showApp(id: string): Promise<AppView>;
+  updateApp(id: string, patch: AppUpdateInput): Promise<AppView>;
+  removeApp(id: string): Promise<void>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -105,5 +116,43 @@ export function createApiClient(options: { token?: string; onUnauthorized?: () =
     createConsoleSession: () => send('createConsoleSession', { body: {} }),
     showConsoleSession: () => send('showConsoleSession'),
     endConsoleSession: () => send('endConsoleSession'),
+    overview: () => send('overview'),
+    bindingHealth: (id) => send('bindingHealth', { id }),
+    activity: (query) => send('activity', { query: { ...query } }),
+    listApps: async () => (await send<{ items: AppView[] }>('listApps')).items,
+    addApp: (input) => send('addApp', { body: input }),
+    showApp: (id) => send('showApp', { id }),
+    updateApp: (id, patch) => send('updateApp', { id, body: patch }),
+    removeApp: async (id) => {
+      await send('removeApp', { id });
+    },
   };
+}
+
+/** The fields of the provider's discovery document the console shows. */
+export interface OpenIdConfiguration {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+}
+
+/** Where applications discover the provider: a public document, served by this same server. */
+export const DISCOVERY_PATH = '/oidc/.well-known/openid-configuration';
+
+/**
+ * The OpenID Connect discovery document, read as an application would (no token): its `issuer` is the one to
+ * configure, and the read proves the provider answers.
+ *
+ * @example
+ * const { issuer } = await fetchOpenIdConfiguration();
+ */
+export async function fetchOpenIdConfiguration(fetcher: typeof fetch = fetch): Promise<OpenIdConfiguration> {
+  let response: Response;
+  try {
+    response = await fetcher(DISCOVERY_PATH, { headers: { accept: 'application/json' } });
+  } catch (error) {
+    throw new ApiError('network', error instanceof Error ? error.message : String(error), 0);
+  }
+  if (!response.ok) throw new ApiError('http', `${DISCOVERY_PATH} answered HTTP ${response.status}`, response.status);
+  return (await response.json()) as OpenIdConfiguration;
 }

@@ -19,6 +19,14 @@ export const API_ROUTES = {
   createConsoleSession: { method: 'POST', path: '/api/v1/console/session' },
   showConsoleSession: { method: 'GET', path: '/api/v1/console/session' },
   endConsoleSession: { method: 'DELETE', path: '/api/v1/console/session' },
+  overview: { method: 'GET', path: '/api/v1/overview' },
+  bindingHealth: { method: 'GET', path: '/api/v1/bindings/:id/health' },
+  activity: { method: 'GET', path: '/api/v1/stats/activity' },
+  listApps: { method: 'GET', path: '/api/v1/apps' },
+  addApp: { method: 'POST', path: '/api/v1/apps' },
+  showApp: { method: 'GET', path: '/api/v1/apps/:id' },
+  updateApp: { method: 'PATCH', path: '/api/v1/apps/:id' },
+  removeApp: { method: 'DELETE', path: '/api/v1/apps/:id' },
 } as const;
 
 export type ApiRouteName = keyof typeof API_ROUTES;

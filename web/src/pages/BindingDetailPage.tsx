@@ -2,6 +2,7 @@
 import { App, Button, Card, Descriptions, Space, Table, Typography } from 'antd';
 import { useState } from 'react';
 import type { BindingCheckReport } from '../api-client.ts';
+import { BindingHealthPanel } from '../BindingHealthPanel.tsx';
 import { useI18n } from '../i18n.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -51,6 +52,7 @@ export function BindingDetailPage({ id }: { id: string }) {
       <ErrorAlert error={actionError} />
       {binding && (
         <Space direction="vertical" size={16} style={{ width: '100%' }}>
+          <BindingHealthPanel id={binding.id} />
           <Card>
             <Descriptions size="small" column={{ xs: 1, md: 2 }}>
               <Descriptions.Item label={t('bindings.corpId')}>{binding.corpId}</Descriptions.Item>
