@@ -15,7 +15,13 @@ import type { DeletionThresholds, SyncBinding } from '../sync/index.ts';
 import {
   bindingCreateSchema,
   bindingUpdateSchema,
+  credentialTestSchema,
+  mappingPreviewInputSchema,
   type BindingCheckReport,
+  type CredentialTestInput,
+  type CredentialTestReport,
+  type MappingPreview,
+  type MappingPreviewInput,
   type BindingCreateInput,
   type BindingEventContext,
   type EventSettingsInput,
@@ -28,6 +34,7 @@ import {
   type BindingView,
 } from './binding-contract.ts';
 import { checkBinding, isTokenFailure } from './binding-check.ts';
+import { previewMapping } from './mapping-preview.ts';
 import {
   bindingNotFound,
   corpIdMismatch,
@@ -101,6 +108,8 @@ export interface Bindings extends BindingsService {
    * transaction: on PGlite only that transaction can query while it is open.
    */
   outboundBindings(executor?: Kysely<Database>): Promise<OutboundBinding[]>;
+  /** Notes that this server answered DingTalk's `check_url` for the binding at `at` (the wizard's live indicator). */
+  recordCheckUrl(bindingId: string, at: Date): Promise<void>;
 }
 
 /** The sealed secret's associated data: a value copied into another binding's row does not open there. */
@@ -249,6 +258,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
         callbackTokenSet: channel.events.callbackToken !== null,
         aesKeySet: channel.events.aesKey !== null,
         requestUrl: channel.events.mode === 'http' ? `${publicUrl}/callback/idp/dingtalk/orgapp/${encodeURIComponent(row.corp_id)}` : null,
+        lastCheckUrlAt: row.callback_checked_at === null ? null : new Date(row.callback_checked_at).toISOString(),
       },
       schedule: channel.schedule,
       nextScheduledAt: next === null ? null : next.toISOString(),
@@ -421,8 +431,47 @@ export function createBindings(deps: BindingsDeps): Bindings {
       const { scope } = settingsOf(row);
       const outbound = channelOf(row).outbound.enabled;
       const report = await checkBinding(clientFor(row), { bindingId: id, corpId: row.corp_id, scope, outbound }, new Date(clock.now()));
-      log({ bindingId: id, ok: report.ok, notOk: report.items.filter((i) => i.status === 'missing' || i.status === 'failed').map((i) => i.key) }, 'binding checked');
+      log({ bindingId: id, ok: report.ok, notOk: notOkKeys(report) }, 'binding checked');
       return report;
+    },
+
+    async test(input: CredentialTestInput): Promise<CredentialTestReport> {
+      const parsed = credentialTestSchema.safeParse(input);
+      if (!parsed.success) throw invalidBinding(inputIssues(parsed.error.issues));
+      const body = parsed.data;
+      const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
+      // A throwaway client, as for verify: nothing of these credentials is kept once the report is made.
+      const client = buildClient({ appKey: body.appKey, appSecret: body.appSecret }, apiBase);
+      const target = { bindingId: null, corpId: body.corpId, scope: body.scope ?? { kind: 'all' as const }, outbound: body.outbound === true };
+      const report = await checkBinding(client, target, new Date(clock.now()));
+      log({ corpId: body.corpId, appKey: body.appKey, ok: report.ok, notOk: notOkKeys(report) }, 'credentials tested');
+      return report;
+    },
+
+    async previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview> {
+      const row = await load(id);
+      const parsed = mappingPreviewInputSchema.safeParse(input);
+      const raw: Record<string, unknown> = isRecord(input) ? input : {};
+      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
+      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
+      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
+      const current = settingsOf(row);
+      return previewMapping(
+        db,
+        clientFor(row),
+        {
+          bindingId: id,
+          scope: current.scope,
+          mapping: extra.value.mapping ?? current.mapping,
+          matching: extra.value.matching ?? current.matching,
+          limit: parsed.data.limit,
+        },
+        new Date(clock.now()),
+      );
+    },
+
+    async recordCheckUrl(bindingId: string, at: Date): Promise<void> {
+      await db.updateTable('bindings').set({ callback_checked_at: at }).where('id', '=', bindingId).execute();
     },
 
     async syncContext(id: string): Promise<BindingSyncContext> {
@@ -574,6 +623,10 @@ function translateConflict(error: unknown, corpId: string): unknown {
     return corpIdTaken(corpId, undefined);
   }
   return translated;
+}
+
+function notOkKeys(report: Pick<BindingCheckReport, 'items'>): string[] {
+  return report.items.filter((item) => item.status === 'missing' || item.status === 'failed').map((item) => item.key);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -380,3 +380,9 @@ export interface Database {
   outbound_pushed: OutboundPushedTable;
   outbound_log: OutboundLogTable;
 }
+
+// Declaration merging adds the column to `BindingTable` without touching its declaration above.
+export interface BindingTable {
+  /** When this server last answered DingTalk's `check_url` for the binding (migration 2026-11-25T0006); null before. */
+  callback_checked_at: NullableTimestamp;
+}
