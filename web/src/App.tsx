@@ -6,6 +6,7 @@ import { I18nProvider, useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './ui.tsx';
 import { BindingDetailPage } from './pages/BindingDetailPage.tsx';
 import { BindingsPage } from './pages/BindingsPage.tsx';
+import { BindingWizardPage } from './pages/binding-wizard/BindingWizardPage.tsx';
 import { DirectoryPage } from './pages/DirectoryPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
 import { RunDetailPage } from './pages/RunDetailPage.tsx';
@@ -62,6 +63,7 @@ function Localized({ children }: { children: ReactNode }) {
 }
 
 function route(path: string): { section: string; page: ReactNode } {
+  if (path === '/bindings/new') return { section: '/bindings', page: <BindingWizardPage /> };
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   if (runMatch?.[1]) return { section: '/runs', page: <RunDetailPage id={decodeURIComponent(runMatch[1])} /> };
   const bindingMatch = /^\/bindings\/([^/]+)$/.exec(path);

@@ -4,17 +4,27 @@
  * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
  */
 import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
+import type {
+  BindingUpdateInput,
+  CredentialTestInput,
+  CredentialTestReport,
+  MappingPreview,
+  MappingPreviewInput,
+} from '../../src/bindings/binding-contract.ts';
 import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
+export type { CredentialTestReport, MappingPreview };
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
+  /** The error's `details` (for `*.invalid`: `issues`, each with the `field` it names), when the API sent any. */
+  details: unknown;
   constructor(code: string, message: string, status: number) {
     super(message);
     this.code = code;
@@ -35,6 +45,9 @@ export interface ApiClient {
   rejectRun(id: string): Promise<RunView>;
   listUnits(): Promise<UnitView[]>;
   listAccounts(query?: QueryOf<AccountListQuery>): Promise<AccountPage>;
+  updateBinding(id: string, patch: BindingUpdateInput): Promise<BindingView>;
+  testBinding(input: CredentialTestInput): Promise<CredentialTestReport>;
+  previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -71,9 +84,11 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     const text = await response.text();
     const json: unknown = text === '' ? undefined : JSON.parse(text);
     if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
       if (response.status === 401) options.onUnauthorized?.();
-      throw new ApiError(error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`, response.status);
+      const failure = new ApiError(error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`, response.status);
+      failure.details = error?.details;
+      throw failure;
     }
     return json as T;
   };
@@ -90,5 +105,8 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     rejectRun: (id) => send('rejectRun', { id }),
     listUnits: async () => (await send<{ items: UnitView[] }>('listUnits')).items,
     listAccounts: (query) => send('listAccounts', { query: { ...query } }),
+    updateBinding: (id, patch) => send('updateBinding', { id, body: patch }),
+    testBinding: (input) => send('testBinding', { body: input }),
+    previewMapping: (id, input) => send('previewMapping', { id, body: input }),
   };
 }

@@ -15,6 +15,9 @@ export const API_ROUTES = {
   rejectRun: { method: 'POST', path: '/api/v1/runs/:id/reject' },
   listUnits: { method: 'GET', path: '/api/v1/units' },
   listAccounts: { method: 'GET', path: '/api/v1/accounts' },
+  updateBinding: { method: 'PATCH', path: '/api/v1/bindings/:id' },
+  testBinding: { method: 'POST', path: '/api/v1/bindings/test' },
+  previewMapping: { method: 'POST', path: '/api/v1/bindings/:id/preview-mapping' },
 } as const;
 
 export type ApiRouteName = keyof typeof API_ROUTES;
