@@ -51,7 +51,7 @@ import {
   defaultMapping,
   nextScheduledAt,
   parseChannelSettings,
-  parseMappingAndMatching,
+  parseWithMapping,
   scheduleIssues,
   type ChannelSettings,
   parseStoredSettings,
@@ -283,18 +283,13 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
   return {
     async add(input: BindingCreateInput, options = {}): Promise<BindingView> {
-      const parsed = bindingCreateSchema.safeParse(input);
-      const raw: Record<string, unknown> = isRecord(input) ? input : {};
-      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
-      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
-      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
-      const body = parsed.data;
+      const { body, extra } = parseWithMapping(bindingCreateSchema, input);
       const settings: BindingSettings = {
         scope: body.scope ?? { kind: 'all' },
         thresholds: body.thresholds ?? { ...DEFAULT_DELETION_THRESHOLDS },
         leaverPolicy: body.leaverPolicy ?? { deleteAfterDays: null },
-        mapping: extra.value.mapping ?? defaultMapping(),
-        matching: extra.value.matching ?? [],
+        mapping: extra.mapping ?? defaultMapping(),
+        matching: extra.matching ?? [],
       };
       const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
       const id = randomUUID();
@@ -356,20 +351,15 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
     async update(id: string, patch: BindingUpdateInput, options = {}): Promise<BindingView> {
       const row = await load(id);
-      const parsed = bindingUpdateSchema.safeParse(patch);
-      const raw: Record<string, unknown> = isRecord(patch) ? patch : {};
-      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
-      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
-      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
-      const body = parsed.data;
+      const { body, extra } = parseWithMapping(bindingUpdateSchema, patch);
 
       const current = settingsOf(row);
       const settings: BindingSettings = {
         scope: body.scope ?? current.scope,
         thresholds: body.thresholds ?? current.thresholds,
         leaverPolicy: body.leaverPolicy ?? current.leaverPolicy,
-        mapping: extra.value.mapping ?? current.mapping,
-        matching: extra.value.matching ?? current.matching,
+        mapping: extra.mapping ?? current.mapping,
+        matching: extra.matching ?? current.matching,
       };
       const apiBase = body.apiBase === undefined ? row.api_base : body.apiBase === null ? null : normalizeApiBase(body.apiBase);
       const channel = nextChannel(id, channelOf(row), body);
@@ -450,11 +440,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
     async previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview> {
       const row = await load(id);
-      const parsed = mappingPreviewInputSchema.safeParse(input);
-      const raw: Record<string, unknown> = isRecord(input) ? input : {};
-      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
-      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
-      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
+      const { body, extra } = parseWithMapping(mappingPreviewInputSchema, input);
       const current = settingsOf(row);
       return previewMapping(
         db,
@@ -462,9 +448,9 @@ export function createBindings(deps: BindingsDeps): Bindings {
         {
           bindingId: id,
           scope: current.scope,
-          mapping: extra.value.mapping ?? current.mapping,
-          matching: extra.value.matching ?? current.matching,
-          limit: parsed.data.limit,
+          mapping: extra.mapping ?? current.mapping,
+          matching: extra.matching ?? current.matching,
+          limit: body.limit,
         },
         new Date(clock.now()),
       );
@@ -627,8 +613,4 @@ function translateConflict(error: unknown, corpId: string): unknown {
 
 function notOkKeys(report: Pick<BindingCheckReport, 'items'>): string[] {
   return report.items.filter((item) => item.status === 'missing' || item.status === 'failed').map((item) => item.key);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, JsonValue } from '../db/index.ts';
 import type { DingTalkClient } from '../dingtalk/index.ts';
 import {
+  ACCOUNT_COLUMNS,
   comparableText,
   crawlRootsOf,
   evaluateExpression,
@@ -124,15 +125,6 @@ interface MetAccount {
   linkedUserid: string | null;
 }
 
-const COLUMNS: Record<string, string> = {
-  username: 'username',
-  displayName: 'display_name',
-  email: 'email',
-  mobile: 'mobile',
-  jobNumber: 'job_number',
-  title: 'title',
-};
-
 /**
  * The local accounts the sampled people could meet: those linked to them in this binding, and those holding a value
  * a matching rule or a new username would compare with. The SQL filter is loose (mobiles by their last 8 digits);
@@ -155,7 +147,7 @@ async function accountsMet(db: Kysely<Database>, target: PreviewTarget, people: 
   const conditions = [...keys].map(([field, values]) => {
     const list = [...values];
     if (field.startsWith('attributes.')) return sql`trim(a.attributes ->> ${field.slice('attributes.'.length)}) = any(${list}::text[])`;
-    const column = sql.ref(`a.${COLUMNS[field] ?? 'username'}`);
+    const column = sql.ref(`a.${ACCOUNT_COLUMNS[field as keyof typeof ACCOUNT_COLUMNS]}`);
     if (field === 'mobile') return sql`right(regexp_replace(${column}, '[^0-9]', '', 'g'), 8) = any(${list}::text[])`;
     if (field === 'email' || field === 'username') return sql`lower(trim(${column})) = any(${list}::text[])`;
     return sql`trim(${column}) = any(${list}::text[])`;

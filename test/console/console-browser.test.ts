@@ -72,6 +72,20 @@ for (const kind of testDatabaseKinds) {
           await page.waitForSelector('[data-testid=wizard-test-report] tr[data-key=credentials][data-status=ok]');
           await page.waitForSelector(`[data-testid=wizard-test-report] tr[data-key="permission:${WITHHELD}"][data-status=missing]`);
           await shot('wizard-basic');
+
+          // A failed save keeps the form and shows the API's message: the organization is bound already (through the
+          // API, unverified), then unbound again.
+          const squatter = await server.api<{ id: string }>('POST', '/api/v1/bindings?verify=false', {
+            name: `Squatter ${lang}`,
+            corpId: emulator.corpId,
+            appKey: 'squatter-app',
+            appSecret: 'squatter-secret',
+          });
+          await page.click('[data-testid=wizard-basic-next]');
+          expect(await (await page.waitForSelector('[role=alert]:has-text("binding.corp_id_taken")')).textContent()).toContain(emulator.corpId);
+          expect(await page.inputValue('[data-testid=wizard-name]')).toBe(name);
+          expect(await page.inputValue('[data-testid=wizard-app-secret]')).toBe(emulator.appSecret);
+          await server.api('DELETE', `/api/v1/bindings/${squatter.id}`);
           await page.click('[data-testid=wizard-basic-next]');
 
           // Step 2: the saved binding's check names the missing permission; going on asks first; granted, it passes.

@@ -44,9 +44,9 @@ export interface ConsoleServer {
 export interface ConsolePage {
   page: Page;
   context: BrowserContext;
-  shot(name: string): Promise<void>;
+  shot: (name: string) => Promise<void>;
   /** Saves a screenshot of the page as it failed, then closes the context. */
-  close(failed: boolean): Promise<void>;
+  close: (failed: boolean) => Promise<void>;
 }
 
 /**
@@ -103,11 +103,11 @@ export function useConsoleServer(kind: TestDatabaseKind): ConsoleServer {
         return {
           page,
           context,
-          async shot(name: string) {
+          shot: async (name: string) => {
             await page.screenshot({ path: join(ARTIFACTS, `console-${name}-${lang}-${label}.png`), fullPage: true });
             await expectAccessible(page, `${name} (${lang})`);
           },
-          async close(failed: boolean) {
+          close: async (failed: boolean) => {
             if (failed) await page.screenshot({ path: join(ARTIFACTS, `console-failure-${lang}-${label}.png`), fullPage: true }).catch(() => undefined);
             await context.close();
           },

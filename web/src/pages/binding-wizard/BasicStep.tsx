@@ -47,7 +47,9 @@ export function BasicStep({ binding, onSaved }: { binding: BindingView | undefin
   };
 
   const test = async () => {
-    const values = await form.validateFields();
+    // Invalid fields show their own messages; nothing is sent.
+    const values = await form.validateFields().catch(() => undefined);
+    if (values === undefined) return;
     setBusy('test');
     setError(undefined);
     try {
@@ -61,7 +63,9 @@ export function BasicStep({ binding, onSaved }: { binding: BindingView | undefin
   };
 
   const save = async () => {
-    const values = await form.validateFields();
+    // Invalid fields show their own messages; nothing is sent.
+    const values = await form.validateFields().catch(() => undefined);
+    if (values === undefined) return;
     setBusy('save');
     setError(undefined);
     try {

@@ -30,8 +30,14 @@ type Person = MappingPreview['people'][number];
 
 let nextRowId = 1;
 
+/** The stored mapping as rows: account columns in their usual order, then attributes by name. */
 function rowsOf(mapping: unknown): Row[] {
+  const rank = (target: string) => {
+    const index = (TARGETS as readonly string[]).indexOf(target);
+    return index === -1 ? TARGETS.length : index;
+  };
   const entries = Object.entries((mapping ?? {}) as Record<string, { source: string; mode: OwnershipMode }>);
+  entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
   return entries.map(([target, rule]) => ({ id: nextRowId++, target, source: rule.source, mode: rule.mode }));
 }
 
@@ -183,6 +189,7 @@ export function MappingStep({
           style={{ width: '100%', marginTop: 8 }}
           data-testid="wizard-matching"
         />
+        {presets.length === 0 && custom.length === 0 && <div style={{ marginTop: 8 }}>{t('wizard.mapping.noMatching')}</div>}
         {custom.length > 0 && (
           <div style={{ marginTop: 8 }}>
             {t('wizard.mapping.customRules')}{' '}

@@ -54,20 +54,24 @@ export function ScenariosStep({
   const kind = Form.useWatch('scheduleKind', form);
   const events = Form.useWatch('events', form);
 
+  // The view shows the schedule in its parsed form (the contract's output type).
+  const stored = binding.schedule as ScheduleInput;
   const initial: ScenarioValues = {
     fullSyncNow: true,
     events: binding.events.mode,
-    scheduleKind: 'off',
-    times: ['02:00'],
-    hours: 6,
-    cron: '0 2 * * *',
-    timezone: 'Asia/Shanghai',
+    scheduleKind: stored.kind,
+    times: stored.kind === 'daily' ? stored.times : ['02:00'],
+    hours: stored.kind === 'interval' ? stored.hours : 6,
+    cron: stored.kind === 'cron' ? stored.cron : '0 2 * * *',
+    timezone: (stored.kind === 'daily' || stored.kind === 'cron' ? stored.timezone : undefined) ?? 'Asia/Shanghai',
     login: binding.login.methods,
     outbound: binding.outbound.enabled,
   };
 
   const save = async () => {
-    const values = await form.validateFields();
+    // Invalid fields show their own messages; nothing is sent.
+    const values = await form.validateFields().catch(() => undefined);
+    if (values === undefined) return;
     const schedule: ScheduleInput =
       values.scheduleKind === 'daily'
         ? { kind: 'daily', times: values.times, timezone: values.timezone }
