@@ -106,6 +106,12 @@ for (const kind of testDatabaseKinds) {
           expect(await page.textContent('[data-testid=wizard-target-unit]')).toBe(name);
           await page.check('[data-testid=wizard-step-3] input[type=radio][value=http]');
           await shot('wizard-scenarios');
+          // Outbound needs the write permission, which the app lacks here: named before going on; turned off again.
+          await emulator.control('PUT', `/apps/${emulator.appKey}/permissions`, { revoked: ['qyapi_manage_addresslist'] });
+          await page.click('[data-testid=wizard-outbound]');
+          await page.click('[data-testid=wizard-scenarios-next]');
+          expect(await (await page.waitForSelector('[data-testid=wizard-write-permission]')).textContent()).toContain('qyapi_manage_addresslist');
+          await page.click('[data-testid=wizard-outbound]');
           await page.click('[data-testid=wizard-scenarios-next]');
 
           // Step 4: a bad expression gets the parser's message at its row; the preview shows real people.

@@ -5,7 +5,7 @@
  */
 import { Alert, Button, Checkbox, Descriptions, Form, Input, InputNumber, Radio, Select, Space, Switch } from 'antd';
 import { useMemo, useState } from 'react';
-import type { BindingView } from '../../api-client.ts';
+import type { BindingCheckReport, BindingView } from '../../api-client.ts';
 import type { ScheduleInput } from '../../../../src/bindings/binding-contract.ts';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 import { useSession } from '../../session.tsx';
@@ -33,6 +33,7 @@ interface ScenarioValues {
 }
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const WRITE_PERMISSION = 'permission:qyapi_manage_addresslist';
 
 export function ScenariosStep({
   binding,
@@ -48,6 +49,8 @@ export function ScenariosStep({
   const [form] = Form.useForm<ScenarioValues>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
+  /** The write permission's check item when outbound is on and it is not granted: shown, and "Next" goes on anyway. */
+  const [writeProblem, setWriteProblem] = useState<BindingCheckReport['items'][number]>();
   const units = useLoad(() => api.listUnits(), [api]);
   const target = units.data?.find((unit) => unit.id === binding.targetUnitId);
   const zones = useMemo(() => Intl.supportedValuesOf('timeZone').map((zone) => ({ value: zone, label: zone })), []);
@@ -91,6 +94,15 @@ export function ScenariosStep({
         login: { ...binding.login, methods: values.login },
         outbound: { enabled: values.outbound, agentId: binding.outbound.agentId, units: binding.outbound.units },
       });
+      // Outbound needs the write permission, which step 2 skipped while outbound was off: probe it now.
+      if (values.outbound && writeProblem === undefined) {
+        const write = (await api.checkBinding(binding.id)).items.find((item) => item.key === WRITE_PERMISSION);
+        if (write !== undefined && write.status !== 'ok') {
+          setWriteProblem(write);
+          return;
+        }
+      }
+      setWriteProblem(undefined);
       onSaved(view, { fullSyncNow: values.fullSyncNow, events: values.events });
     } catch (failure) {
       setError(failure instanceof Error ? failure : new Error(String(failure)));
@@ -182,10 +194,20 @@ export function ScenariosStep({
       </Form.Item>
       {events === 'http' && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('wizard.scenarios.httpNext')} />}
       <ErrorAlert error={error} />
+      {writeProblem && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          data-testid="wizard-write-permission"
+          title={t('wizard.scenarios.writeMissing')}
+          description={`${writeProblem.message} ${t('wizard.hint.permission', { permission: 'qyapi_manage_addresslist' })}`}
+        />
+      )}
       <Space>
         <Button onClick={onBack}>{t('wizard.back')}</Button>
         <Button type="primary" loading={busy} onClick={() => void save()} data-testid="wizard-scenarios-next">
-          {t('wizard.next')}
+          {t(writeProblem ? 'wizard.check.continueAnyway' : 'wizard.next')}
         </Button>
       </Space>
     </Form>
