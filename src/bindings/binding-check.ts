@@ -18,8 +18,9 @@ export function isTokenFailure(error: unknown): boolean {
 /** How many departments the member probe looks into for someone visible before it gives up honestly. */
 const MEMBER_PROBE_DEPARTMENTS = 5;
 
-export interface CheckTarget {
-  bindingId: string;
+/** What to check; `bindingId` null = credentials not stored yet (the wizard's live test). */
+export interface CheckTarget<Id extends string | null = string> {
+  bindingId: Id;
   corpId: string;
   scope: SyncScope;
   /** Outbound provisioning on: the write permission is probed (else reported `skipped`). */
@@ -43,9 +44,13 @@ export const WRITE_PROBE_DEPT_ID = 2_147_483_000;
  * const report = await checkBinding(client, { bindingId, corpId, scope: { kind: 'all' } }, new Date());
  * report.items.filter((item) => item.status !== 'ok').map((item) => item.hint);
  */
-export async function checkBinding(client: DingTalkClient, target: CheckTarget, checkedAt: Date): Promise<BindingCheckReport> {
+export async function checkBinding<Id extends string | null>(
+  client: DingTalkClient,
+  target: CheckTarget<Id>,
+  checkedAt: Date,
+): Promise<CheckReportFor<Id>> {
   const items: BindingCheckItem[] = [];
-  const report = (scope: BindingCheckReport['scope']): BindingCheckReport => ({
+  const report = (scope: BindingCheckReport['scope']): CheckReportFor<Id> => ({
     bindingId: target.bindingId,
     ok: items.every((item) => item.status === 'ok' || item.status === 'skipped'),
     items,
@@ -107,6 +112,9 @@ export async function checkBinding(client: DingTalkClient, target: CheckTarget, 
 
   return report(scopes === undefined ? null : scopeView(scopes));
 }
+
+/** The report of a stored binding (its id) or of unsaved credentials (null). */
+export type CheckReportFor<Id extends string | null> = Omit<BindingCheckReport, 'bindingId'> & { bindingId: Id };
 
 const SKIPPED_AFTER_CREDENTIALS = [
   'corp_id',

@@ -156,6 +156,8 @@ export const bindingViewSchema = z.object({
     aesKeySet: z.boolean(),
     /** What to paste into DingTalk's console as the Request URL (事件订阅 → 请求网址); null unless mode is http. */
     requestUrl: z.string().nullable(),
+    /** When this server last answered DingTalk's `check_url` for the binding (DingTalk accepted the URL, token and key); null before. */
+    lastCheckUrlAt: z.iso.datetime().nullable(),
   }),
   schedule: z.json(),
   /** Next time the schedule fires, when it is on. */
@@ -201,6 +203,73 @@ export const bindingCheckReportSchema = z.object({
 export type BindingCheckItem = z.infer<typeof bindingCheckItemSchema>;
 export type BindingCheckReport = z.infer<typeof bindingCheckReportSchema>;
 
+/**
+ * `POST /api/v1/bindings/test`: a live test of credentials that are not stored (the wizard's first step). Nothing is
+ * written; the secret is never echoed. `scope` absent = the whole organization; `outbound` probes the write permission.
+ */
+export const credentialTestSchema = bindingCreateSchema
+  .pick({ corpId: true, appKey: true, appSecret: true, apiBase: true, scope: true })
+  .extend({ outbound: z.boolean().optional() })
+  .strict();
+export type CredentialTestInput = z.input<typeof credentialTestSchema>;
+/** The same report as `bindings check`, for credentials that belong to no binding yet (`bindingId` null). */
+export const credentialTestReportSchema = bindingCheckReportSchema.extend({ bindingId: z.null() });
+export type CredentialTestReport = z.infer<typeof credentialTestReportSchema>;
+
+/** How many people a mapping preview fetches at most (a handful of DingTalk calls, never a crawl). */
+export const PREVIEW_MAX_PEOPLE = 20;
+
+/**
+ * `POST /api/v1/bindings/:id/preview-mapping`: a field mapping and matching rules, not yet saved, tried on real
+ * people of the binding's organization. `mapping`/`matching` absent = the binding's stored ones.
+ */
+export const mappingPreviewInputSchema = z
+  .object({
+    mapping: z.record(z.string(), z.unknown()).optional(),
+    matching: z.array(z.unknown()).optional(),
+    limit: z.int().min(1).max(PREVIEW_MAX_PEOPLE).default(10),
+  })
+  .strict();
+export type MappingPreviewInput = z.input<typeof mappingPreviewInputSchema>;
+
+/** An existing local account as a preview names it. */
+const previewAccountSchema = z.object({ id: z.uuid(), username: z.string(), displayName: z.string() });
+
+/**
+ * What the next sync would do with one person: `linked` (already this binding's; `changes` it would make),
+ * `matched` (an existing account by a matching rule, which would be linked), `create` (a new account), or no
+ * account, for review: `ambiguous` (a rule found several), `contested` (several people match one account),
+ * `missing_required` (a required field maps to nothing), `username_taken` (the new username is another account's).
+ */
+export const previewOutcomeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('linked'), account: previewAccountSchema, changes: z.array(z.string()) }),
+  z.object({ kind: z.literal('matched'), account: previewAccountSchema, rule: z.string() }),
+  z.object({ kind: z.literal('create') }),
+  z.object({ kind: z.literal('ambiguous'), rule: z.string(), candidates: z.array(previewAccountSchema) }),
+  z.object({ kind: z.literal('contested'), rule: z.string(), account: previewAccountSchema, rivals: z.array(z.string()) }),
+  z.object({ kind: z.literal('missing_required'), fields: z.array(z.string()) }),
+  z.object({ kind: z.literal('username_taken'), account: previewAccountSchema }),
+]);
+export type PreviewOutcome = z.infer<typeof previewOutcomeSchema>;
+
+export const mappingPreviewSchema = z.object({
+  bindingId: z.uuid(),
+  /** The DingTalk departments whose first page of members was read. */
+  departments: z.array(z.number()),
+  people: z.array(
+    z.object({
+      userid: z.string(),
+      /** The DingTalk user record as `topapi/v2/user/list` returned it (§4.3). */
+      dingtalk: z.record(z.string(), z.json()),
+      /** Each mapped target's value (null: the source is empty). */
+      mapped: z.record(z.string(), z.string().nullable()),
+      outcome: previewOutcomeSchema,
+    }),
+  ),
+  fetchedAt: z.iso.datetime(),
+});
+export type MappingPreview = z.infer<typeof mappingPreviewSchema>;
+
 /** `DELETE /api/v1/bindings/:id`: the binding and its links go; its units and accounts stay as local objects. */
 export const bindingRemovalSchema = z.object({ id: z.uuid(), unlinkedAccounts: z.number(), unlinkedUnits: z.number() });
 export type BindingRemoval = z.infer<typeof bindingRemovalSchema>;
@@ -237,4 +306,8 @@ export interface BindingsService {
   update(id: string, patch: BindingUpdateInput, options?: { verify?: boolean }): Promise<BindingView>;
   remove(id: string): Promise<BindingRemoval>;
   check(id: string): Promise<BindingCheckReport>;
+  /** The check report for credentials that are not stored; nothing is written. */
+  test(input: CredentialTestInput): Promise<CredentialTestReport>;
+  /** An unsaved mapping and matching rules tried on a few real DingTalk people; nothing is written. `binding.invalid` names each bad expression. */
+  previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview>;
 }

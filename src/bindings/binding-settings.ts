@@ -33,7 +33,7 @@ import {
   type OutboundSettings,
   type Schedule,
 } from './binding-contract.ts';
-import { inputIssues, type InputIssue } from './binding-errors.ts';
+import { inputIssues, invalidBinding, type InputIssue } from './binding-errors.ts';
 
 /**
  * Limits that apply when a binding names none: a first sync against a wrongly scoped app must not disable half
@@ -86,6 +86,25 @@ export function parseMappingAndMatching(input: {
     else issues.push(...inputIssues(matching.error.issues, ['matching']));
   }
   return issues.length === 0 ? { ok: true, value } : { ok: false, issues };
+}
+
+/**
+ * A request body parsed by `schema`, with its `mapping` and `matching` parsed by the sync area's schemas (the body
+ * schema takes them as plain JSON); one `binding.invalid` names every bad field of both.
+ *
+ * @example
+ * const { body, extra } = parseWithMapping(bindingUpdateSchema, patch); // extra.mapping: FieldMapping | undefined
+ */
+export function parseWithMapping<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+): { body: T; extra: { mapping?: FieldMapping; matching?: MatchingRule[] } } {
+  const parsed = schema.safeParse(input);
+  const raw = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
+  const issues = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
+  if (!parsed.success || !extra.ok) throw invalidBinding(issues);
+  return { body: parsed.data, extra: extra.value };
 }
 
 /** The default mapping, parsed. */

@@ -15,7 +15,13 @@ import type { DeletionThresholds, SyncBinding } from '../sync/index.ts';
 import {
   bindingCreateSchema,
   bindingUpdateSchema,
+  credentialTestSchema,
+  mappingPreviewInputSchema,
   type BindingCheckReport,
+  type CredentialTestInput,
+  type CredentialTestReport,
+  type MappingPreview,
+  type MappingPreviewInput,
   type BindingCreateInput,
   type BindingEventContext,
   type EventSettingsInput,
@@ -28,6 +34,7 @@ import {
   type BindingView,
 } from './binding-contract.ts';
 import { checkBinding, isTokenFailure } from './binding-check.ts';
+import { previewMapping } from './mapping-preview.ts';
 import {
   bindingNotFound,
   corpIdMismatch,
@@ -44,7 +51,7 @@ import {
   defaultMapping,
   nextScheduledAt,
   parseChannelSettings,
-  parseMappingAndMatching,
+  parseWithMapping,
   scheduleIssues,
   type ChannelSettings,
   parseStoredSettings,
@@ -101,6 +108,8 @@ export interface Bindings extends BindingsService {
    * transaction: on PGlite only that transaction can query while it is open.
    */
   outboundBindings(executor?: Kysely<Database>): Promise<OutboundBinding[]>;
+  /** Notes that this server answered DingTalk's `check_url` for the binding at `at` (the wizard's live indicator). */
+  recordCheckUrl(bindingId: string, at: Date): Promise<void>;
 }
 
 /** The sealed secret's associated data: a value copied into another binding's row does not open there. */
@@ -249,6 +258,7 @@ export function createBindings(deps: BindingsDeps): Bindings {
         callbackTokenSet: channel.events.callbackToken !== null,
         aesKeySet: channel.events.aesKey !== null,
         requestUrl: channel.events.mode === 'http' ? `${publicUrl}/callback/idp/dingtalk/orgapp/${encodeURIComponent(row.corp_id)}` : null,
+        lastCheckUrlAt: row.callback_checked_at === null ? null : new Date(row.callback_checked_at).toISOString(),
       },
       schedule: channel.schedule,
       nextScheduledAt: next === null ? null : next.toISOString(),
@@ -273,18 +283,13 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
   return {
     async add(input: BindingCreateInput, options = {}): Promise<BindingView> {
-      const parsed = bindingCreateSchema.safeParse(input);
-      const raw: Record<string, unknown> = isRecord(input) ? input : {};
-      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
-      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
-      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
-      const body = parsed.data;
+      const { body, extra } = parseWithMapping(bindingCreateSchema, input);
       const settings: BindingSettings = {
         scope: body.scope ?? { kind: 'all' },
         thresholds: body.thresholds ?? { ...DEFAULT_DELETION_THRESHOLDS },
         leaverPolicy: body.leaverPolicy ?? { deleteAfterDays: null },
-        mapping: extra.value.mapping ?? defaultMapping(),
-        matching: extra.value.matching ?? [],
+        mapping: extra.mapping ?? defaultMapping(),
+        matching: extra.matching ?? [],
       };
       const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
       const id = randomUUID();
@@ -346,20 +351,15 @@ export function createBindings(deps: BindingsDeps): Bindings {
 
     async update(id: string, patch: BindingUpdateInput, options = {}): Promise<BindingView> {
       const row = await load(id);
-      const parsed = bindingUpdateSchema.safeParse(patch);
-      const raw: Record<string, unknown> = isRecord(patch) ? patch : {};
-      const extra = parseMappingAndMatching({ mapping: raw.mapping, matching: raw.matching });
-      const issues: InputIssue[] = [...(parsed.success ? [] : inputIssues(parsed.error.issues)), ...(extra.ok ? [] : extra.issues)];
-      if (!parsed.success || !extra.ok) throw invalidBinding(issues);
-      const body = parsed.data;
+      const { body, extra } = parseWithMapping(bindingUpdateSchema, patch);
 
       const current = settingsOf(row);
       const settings: BindingSettings = {
         scope: body.scope ?? current.scope,
         thresholds: body.thresholds ?? current.thresholds,
         leaverPolicy: body.leaverPolicy ?? current.leaverPolicy,
-        mapping: extra.value.mapping ?? current.mapping,
-        matching: extra.value.matching ?? current.matching,
+        mapping: extra.mapping ?? current.mapping,
+        matching: extra.matching ?? current.matching,
       };
       const apiBase = body.apiBase === undefined ? row.api_base : body.apiBase === null ? null : normalizeApiBase(body.apiBase);
       const channel = nextChannel(id, channelOf(row), body);
@@ -421,8 +421,43 @@ export function createBindings(deps: BindingsDeps): Bindings {
       const { scope } = settingsOf(row);
       const outbound = channelOf(row).outbound.enabled;
       const report = await checkBinding(clientFor(row), { bindingId: id, corpId: row.corp_id, scope, outbound }, new Date(clock.now()));
-      log({ bindingId: id, ok: report.ok, notOk: report.items.filter((i) => i.status === 'missing' || i.status === 'failed').map((i) => i.key) }, 'binding checked');
+      log({ bindingId: id, ok: report.ok, notOk: notOkKeys(report) }, 'binding checked');
       return report;
+    },
+
+    async test(input: CredentialTestInput): Promise<CredentialTestReport> {
+      const parsed = credentialTestSchema.safeParse(input);
+      if (!parsed.success) throw invalidBinding(inputIssues(parsed.error.issues));
+      const body = parsed.data;
+      const apiBase = body.apiBase === undefined ? null : normalizeApiBase(body.apiBase);
+      // A throwaway client, as for verify: nothing of these credentials is kept once the report is made.
+      const client = buildClient({ appKey: body.appKey, appSecret: body.appSecret }, apiBase);
+      const target = { bindingId: null, corpId: body.corpId, scope: body.scope ?? { kind: 'all' as const }, outbound: body.outbound === true };
+      const report = await checkBinding(client, target, new Date(clock.now()));
+      log({ corpId: body.corpId, appKey: body.appKey, ok: report.ok, notOk: notOkKeys(report) }, 'credentials tested');
+      return report;
+    },
+
+    async previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview> {
+      const row = await load(id);
+      const { body, extra } = parseWithMapping(mappingPreviewInputSchema, input);
+      const current = settingsOf(row);
+      return previewMapping(
+        db,
+        clientFor(row),
+        {
+          bindingId: id,
+          scope: current.scope,
+          mapping: extra.mapping ?? current.mapping,
+          matching: extra.matching ?? current.matching,
+          limit: body.limit,
+        },
+        new Date(clock.now()),
+      );
+    },
+
+    async recordCheckUrl(bindingId: string, at: Date): Promise<void> {
+      await db.updateTable('bindings').set({ callback_checked_at: at }).where('id', '=', bindingId).execute();
     },
 
     async syncContext(id: string): Promise<BindingSyncContext> {
@@ -576,6 +611,6 @@ function translateConflict(error: unknown, corpId: string): unknown {
   return translated;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function notOkKeys(report: Pick<BindingCheckReport, 'items'>): string[] {
+  return report.items.filter((item) => item.status === 'missing' || item.status === 'failed').map((item) => item.key);
 }

@@ -11,5 +11,5 @@
  */
 export { createBindings, type Bindings, type BindingsDeps, type BindingSyncContext } from './bindings-service.ts';
 export { DEFAULT_DELETION_THRESHOLDS } from './binding-settings.ts';
-export { checkBinding, type CheckTarget } from './binding-check.ts';
+export { checkBinding, type CheckReportFor, type CheckTarget } from './binding-check.ts';
 export * from './binding-contract.ts';

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { DingbridgeApi } from '../app-api.ts';
 import {
   bindingCheckReportSchema,
+  credentialTestReportSchema,
+  mappingPreviewSchema,
   bindingRemovalSchema,
   bindingViewSchema,
 } from '../bindings/binding-contract.ts';
@@ -109,6 +111,8 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
         call('PATCH', `/bindings/${id(bindingId)}`, bindingViewSchema, { body: patch, query: verifyQuery(opts?.verify) }),
       remove: (bindingId) => call('DELETE', `/bindings/${id(bindingId)}`, bindingRemovalSchema),
       check: (bindingId) => call('POST', `/bindings/${id(bindingId)}/check`, bindingCheckReportSchema),
+      test: (input) => call('POST', '/bindings/test', credentialTestReportSchema, { body: input }),
+      previewMapping: (bindingId, input) => call('POST', `/bindings/${id(bindingId)}/preview-mapping`, mappingPreviewSchema, { body: input }),
     },
     runs: {
       start: (bindingId, opts) =>

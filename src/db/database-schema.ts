@@ -396,3 +396,9 @@ export interface AdminTokenTable {
   /** Set exactly on minted tokens (a check holds it): refused from this moment. */
   expires_at: NullableTimestamp;
 }
+
+// Declaration merging adds the column to `BindingTable` without touching its declaration above.
+export interface BindingTable {
+  /** When this server last answered DingTalk's `check_url` for the binding (migration 2026-11-25T0006); null before. */
+  callback_checked_at: NullableTimestamp;
+}

@@ -42,7 +42,11 @@ export const CALLBACK_PATH = '/callback/idp/dingtalk/orgapp/:corpId';
 export const CALLBACK_WINDOW_MS = 10 * 60_000;
 
 export interface CallbackReceiverDeps {
-  bindings: { eventContextByCorp(corpId: string): Promise<BindingEventContext | undefined | null> };
+  bindings: {
+    eventContextByCorp(corpId: string): Promise<BindingEventContext | undefined | null>;
+    /** Notes an answered `check_url` (the console's live indicator); absent = not recorded. */
+    recordCheckUrl?(bindingId: string, at: Date): Promise<void>;
+  };
   inbox: EventInbox;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   observe?: (outcome: CallbackOutcome) => void;
@@ -124,6 +128,11 @@ export function createCallbackReceiver(deps: CallbackReceiverDeps): (app: Fastif
     }
     if (parsed.checkUrl) {
       observe('check_url');
+      // Recorded before answering, so a console polling the binding sees it as soon as DingTalk does. A failed write
+      // only dims the indicator: the subscription itself works, so DingTalk still gets its `success`.
+      await deps.bindings.recordCheckUrl?.(context.bindingId, new Date(clock.now())).catch((error: unknown) => {
+        deps.logger.warn({ err: error, bindingId: context.bindingId }, 'events: could not record the check_url time');
+      });
       deps.logger.info({ bindingId: context.bindingId }, 'events: check_url answered');
       return verified.crypto.replySuccess();
     }

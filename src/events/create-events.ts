@@ -31,6 +31,7 @@ export interface EventsDeps {
     eventBindings(): Promise<BindingEventContext[]>;
     clientOf(id: string): Promise<DingTalkClient>;
     syncContext(id: string): Promise<SyncContext>;
+    recordCheckUrl(bindingId: string, at: Date): Promise<void>;
   };
   logger: Logger;
   clock?: Clock;

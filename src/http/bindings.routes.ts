@@ -7,6 +7,10 @@ import {
   bindingRemovalSchema,
   bindingUpdateSchema,
   bindingViewSchema,
+  credentialTestReportSchema,
+  credentialTestSchema,
+  mappingPreviewInputSchema,
+  mappingPreviewSchema,
 } from '../bindings/binding-contract.ts';
 import { runViewSchema } from '../sync/sync-run-contract.ts';
 import { defineRoute, type AnyRoute } from './route-contract.ts';
@@ -106,6 +110,39 @@ export function bindingRoutes(api: DingbridgeApi): AnyRoute[] {
       response: bindingCheckReportSchema,
       errors: [404],
       handler: ({ params }) => api.bindings.check(params.id),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/bindings/test',
+      operationId: 'testBindingCredentials',
+      summary: 'Test credentials against DingTalk without storing anything',
+      description:
+        "The same report as a binding's check (credentials, CorpId, each permission, scope), for credentials that are " +
+        'not stored: the binding wizard tests them before saving. Nothing is written; the AppSecret is never returned.',
+      tag,
+      body: credentialTestSchema,
+      status: 200,
+      response: credentialTestReportSchema,
+      errors: [400],
+      handler: ({ body }) => api.bindings.test(body),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/bindings/:id/preview-mapping',
+      operationId: 'previewBindingMapping',
+      summary: 'Try a field mapping and matching rules on a few real DingTalk people',
+      description:
+        "Reads one page of members of the binding's first department (and of its sub-departments while fewer than " +
+        '`limit` are found) and says per person what the mapped fields are and what the next sync would do. ' +
+        'Nothing is written. Absent `mapping`/`matching` = the stored ones; a bad expression is a 400 naming its field.',
+      tag,
+      params: idParamsSchema,
+      body: mappingPreviewInputSchema,
+      bodyOptional: true,
+      status: 200,
+      response: mappingPreviewSchema,
+      errors: [400, 404],
+      handler: ({ params, body }) => api.bindings.previewMapping(params.id, body),
     }),
     defineRoute({
       method: 'POST',

@@ -277,7 +277,8 @@ function stale(message: string): AppError {
   return new AppError('sync.stale_plan', `${message}; the directory changed since the plan was made, sync again.`, { status: 409 });
 }
 
-const ACCOUNT_COLUMNS = {
+/** The `accounts` column of each account field a mapping may write. */
+export const ACCOUNT_COLUMNS = {
   username: 'username',
   displayName: 'display_name',
   email: 'email',

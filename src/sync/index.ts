@@ -103,9 +103,9 @@ export {
   type GuardReason,
   type GuardVerdict,
 } from './sync-guard.ts';
-export { applyPlan, type ApplyOptions, type ApplyProgress, type ApplyResult } from './apply-plan.ts';
+export { ACCOUNT_COLUMNS, applyPlan, type ApplyOptions, type ApplyProgress, type ApplyResult } from './apply-plan.ts';
 export { planOpRecord, recordPlannedOps, type OpTargetKind, type PlanOpRecord } from './plan-op-record.ts';
-export { loadDirectoryView } from './load-directory-view.ts';
+export { fieldsOf, loadDirectoryView, type AccountRow } from './load-directory-view.ts';
 export { syncEventBatch, type EventSyncDeps, type EventSyncResult, type EventTouch } from './event-sync.ts';
 export {
   createSyncRuns,

@@ -76,6 +76,7 @@ describeEachDatabase('binding channel settings', ({ database }) => {
       callbackTokenSet: true,
       aesKeySet: true,
       requestUrl: `https://idp.example.com/dingbridge/callback/idp/dingtalk/orgapp/${emulator.corpId}`,
+      lastCheckUrlAt: null,
     });
     expect(view.schedule).toEqual({ kind: 'daily', times: ['13:30', '03:00'], timezone: 'Asia/Shanghai' });
     // 16:00 in Shanghai now: 03:00 tomorrow (19:00 UTC) comes before 13:30 tomorrow.
@@ -101,7 +102,7 @@ describeEachDatabase('binding channel settings', ({ database }) => {
     await bindings.update(view.id, { events: { mode: 'http', callbackToken: 'newToken99' } });
     expect(await bindings.eventContext(view.id)).toMatchObject({ callbackToken: 'newToken99', aesKey: AES_KEY });
     const stream = await bindings.update(view.id, { events: { mode: 'stream' } });
-    expect(stream.events).toEqual({ mode: 'stream', callbackTokenSet: true, aesKeySet: true, requestUrl: null });
+    expect(stream.events).toEqual({ mode: 'stream', callbackTokenSet: true, aesKeySet: true, requestUrl: null, lastCheckUrlAt: null });
     expect((await bindings.eventBindings()).map((b) => b.bindingId)).toContain(view.id);
     await bindings.update(view.id, { events: { mode: 'off' } });
     expect((await bindings.eventBindings()).map((b) => b.bindingId)).not.toContain(view.id);
@@ -116,7 +117,7 @@ describeEachDatabase('binding channel settings', ({ database }) => {
     const view = await unverified();
     await database().db.updateTable('bindings').set({ settings: '{}' }).where('id', '=', view.id).execute();
     const shown = await bindings.show(view.id);
-    expect(shown.events).toEqual({ mode: 'off', callbackTokenSet: false, aesKeySet: false, requestUrl: null });
+    expect(shown.events).toEqual({ mode: 'off', callbackTokenSet: false, aesKeySet: false, requestUrl: null, lastCheckUrlAt: null });
     expect(shown.schedule).toEqual({ kind: 'off' });
     expect(shown.nextScheduledAt).toBeNull();
     expect(shown.login).toEqual({ methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' });

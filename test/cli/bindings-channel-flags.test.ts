@@ -36,7 +36,7 @@ describe('bindings flags for events, schedules and sign-in', () => {
       '--schedule', 'daily:03:00,13:30', '--schedule-tz', 'Europe/Berlin',
       '--login', 'qr,workbench', '--outsiders', 'allow', '--provision-on-login', 'create',
     ]);
-    expect(view.events).toEqual({ mode: 'http', callbackTokenSet: true, aesKeySet: true, requestUrl: expect.stringContaining('/callback/idp/dingtalk/orgapp/dingacme') as unknown });
+    expect(view.events).toEqual({ mode: 'http', callbackTokenSet: true, aesKeySet: true, requestUrl: expect.stringContaining('/callback/idp/dingtalk/orgapp/dingacme') as unknown, lastCheckUrlAt: null });
     expect(view.schedule).toEqual({ kind: 'daily', times: ['03:00', '13:30'], timezone: 'Europe/Berlin' });
     expect(view.nextScheduledAt).toBe(NEXT_SCHEDULED);
     expect(view.login).toEqual({ methods: ['qr', 'workbench'], outsiders: 'allow', provisionOnLogin: 'create' });

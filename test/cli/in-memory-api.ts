@@ -80,6 +80,7 @@ function eventsView(input: EventSettingsInput | undefined, corpId: string, curre
     callbackTokenSet: input?.callbackToken !== undefined || (current?.callbackTokenSet ?? false),
     aesKeySet: input?.aesKey !== undefined || (current?.aesKeySet ?? false),
     requestUrl: mode === 'http' ? `http://localhost:8080/callback/idp/dingtalk/orgapp/${corpId}` : null,
+    lastCheckUrlAt: current?.lastCheckUrlAt ?? null,
   };
 }
 
@@ -179,6 +180,20 @@ export function createInMemoryApi(): { api: DingbridgeApi; state: InMemoryState 
             scope: { departments: [1], users: [], wholeOrganization: true },
             checkedAt: NOW,
           };
+        }),
+      // The CLI has no command for the wizard's two calls; answered as the server would, so the double is complete.
+      test: (input) =>
+        Promise.resolve({
+          bindingId: null,
+          ok: state.checkOk,
+          items: [{ key: 'credentials', status: 'ok', message: `The AppKey ${input.appKey} and its AppSecret are accepted.` }],
+          scope: { departments: [1], users: [], wholeOrganization: true },
+          checkedAt: NOW,
+        }),
+      previewMapping: (id) =>
+        Promise.resolve().then(() => {
+          binding(id);
+          return { bindingId: id, departments: [1], people: [], fetchedAt: NOW };
         }),
     },
     runs: {

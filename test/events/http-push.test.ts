@@ -87,7 +87,9 @@ describeEachDatabase('DingTalk HTTP push into the directory', ({ database }) => 
       .where('ei.external_id', '=', userid)
       .executeTakeFirst();
 
-  it('answers check_url when the callback URL is registered', async () => {
+  it('answers check_url when the callback URL is registered, and records when (the console\'s live indicator)', async () => {
+    expect((await app.api.bindings.show(binding.id)).events.lastCheckUrlAt).toBeNull();
+    const before = Date.now();
     const saved = await emulator.control<{ mode: string }>('PUT', `/apps/${emulator.appKey}/events`, {
       mode: 'http',
       url: callbackUrl,
@@ -96,6 +98,8 @@ describeEachDatabase('DingTalk HTTP push into the directory', ({ database }) => 
     });
     expect(saved.mode).toBe('http');
     expect(await inboxCount()).toBe(0);
+    const checkedAt = (await app.api.bindings.show(binding.id)).events.lastCheckUrlAt;
+    expect(Date.parse(checkedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
   });
 
   it('brings a new person, a new department and a leaver into the directory within seconds', async () => {

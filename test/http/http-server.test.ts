@@ -389,6 +389,8 @@ describe('OpenAPI document and /docs', () => {
         'PATCH /api/v1/bindings/{id}',
         'DELETE /api/v1/bindings/{id}',
         'POST /api/v1/bindings/{id}/check',
+        'POST /api/v1/bindings/test',
+        'POST /api/v1/bindings/{id}/preview-mapping',
         'POST /api/v1/bindings/{id}/sync',
         'GET /api/v1/runs',
         'GET /api/v1/runs/{id}',

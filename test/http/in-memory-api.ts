@@ -125,6 +125,26 @@ export function createInMemoryApi(): InMemoryApi {
         };
         return Promise.resolve(report);
       },
+      test: async (input) => {
+        record('bindings.test', { ...input, appSecret: '[not kept]' });
+        return Promise.resolve({
+          bindingId: null,
+          ok: true,
+          items: [{ key: 'credentials', status: 'ok', message: 'AppKey and AppSecret are accepted.', api: 'gettoken' }],
+          scope: { departments: [1], users: [], wholeOrganization: true },
+          checkedAt: NOW,
+        });
+      },
+      previewMapping: async (id, input) => {
+        record('bindings.previewMapping', id, input);
+        binding(id);
+        return Promise.resolve({
+          bindingId: id,
+          departments: [1],
+          people: [{ userid: 'u1', dingtalk: { userid: 'u1', name: '张三' }, mapped: { username: 'u1', displayName: '张三' }, outcome: { kind: 'create' } }],
+          fetchedAt: NOW,
+        });
+      },
     },
     runs: {
       start: async (bindingId, options) => {
@@ -220,6 +240,7 @@ function channelFields(
       callbackTokenSet: input.events.callbackToken !== undefined || (current?.events.callbackTokenSet ?? false),
       aesKeySet: input.events.aesKey !== undefined || (current?.events.aesKeySet ?? false),
       requestUrl: input.events.mode === 'http' ? `http://127.0.0.1:8080/callback/idp/dingtalk/orgapp/${corpId}` : null,
+      lastCheckUrlAt: current?.events.lastCheckUrlAt ?? null,
     };
   }
   if (input.schedule !== undefined) {
@@ -246,7 +267,7 @@ export function bindingView(fields: Partial<BindingView> = {}): BindingView {
     leaverPolicy: { deleteAfterDays: 30 },
     mapping: { username: { source: 'userid', mode: 'fill_if_empty' }, email: { source: 'org_email | email', mode: 'dingtalk' } },
     matching: [],
-    events: { mode: 'off', callbackTokenSet: false, aesKeySet: false, requestUrl: null },
+    events: { mode: 'off', callbackTokenSet: false, aesKeySet: false, requestUrl: null, lastCheckUrlAt: null },
     schedule: { kind: 'off' },
     nextScheduledAt: null,
     login: { methods: [], outsiders: 'deny', provisionOnLogin: 'refuse' },

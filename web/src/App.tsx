@@ -15,6 +15,7 @@ import { SignedInAs } from './SignedInAs.tsx';
 const AppDetailPage = lazy(() => import('./pages/AppDetailPage.tsx').then((m) => ({ default: m.AppDetailPage })));
 const AppsPage = lazy(() => import('./pages/AppsPage.tsx').then((m) => ({ default: m.AppsPage })));
 const BindingDetailPage = lazy(() => import('./pages/BindingDetailPage.tsx').then((m) => ({ default: m.BindingDetailPage })));
+const BindingWizardPage = lazy(() => import('./pages/binding-wizard/BindingWizardPage.tsx').then((m) => ({ default: m.BindingWizardPage })));
 const BindingsPage = lazy(() => import('./pages/BindingsPage.tsx').then((m) => ({ default: m.BindingsPage })));
 const DirectoryPage = lazy(() => import('./pages/DirectoryPage.tsx').then((m) => ({ default: m.DirectoryPage })));
 const OverviewPage = lazy(() => import('./pages/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
@@ -79,6 +80,7 @@ function Localized({ children }: { children: ReactNode }) {
 }
 
 function route(path: string): { section: string; page: ReactNode } {
+  if (path === '/bindings/new') return { section: '/bindings', page: <BindingWizardPage /> };
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   if (runMatch?.[1]) return { section: '/runs', page: <RunDetailPage id={decodeURIComponent(runMatch[1])} /> };
   const bindingMatch = /^\/bindings\/([^/]+)$/.exec(path);

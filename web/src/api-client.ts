@@ -7,6 +7,13 @@ import type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions, C
 import type { Activity, ActivityQuery, BindingHealth, Overview } from '../../src/activity/activity-contract.ts';
 import type { AppCreated, AppCreateInput, AppUpdateInput, AppView } from '../../src/auth/apps-contract.ts';
 import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
+import type {
+  BindingUpdateInput,
+  CredentialTestInput,
+  CredentialTestReport,
+  MappingPreview,
+  MappingPreviewInput,
+} from '../../src/bindings/binding-contract.ts';
 import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
@@ -14,13 +21,14 @@ import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
 export type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions };
 export type { Activity, AppCreated, AppView, BindingHealth, Overview };
+export type { CredentialTestReport, MappingPreview };
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
-  /** The error's `details` (ids and names a page may show), or empty. */
+  /** The error's `details` (ids and names a page may show; for `*.invalid`: `issues`, each with the `field` it names), or empty. */
   readonly details: Readonly<Record<string, unknown>>;
   constructor(code: string, message: string, status: number, details: Record<string, unknown> = {}) {
     super(message);
@@ -57,6 +65,9 @@ export interface ApiClient {
   showApp(id: string): Promise<AppView>;
   updateApp(id: string, patch: AppUpdateInput): Promise<AppView>;
   removeApp(id: string): Promise<void>;
+  updateBinding(id: string, patch: BindingUpdateInput): Promise<BindingView>;
+  testBinding(input: CredentialTestInput): Promise<CredentialTestReport>;
+  previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -126,6 +137,9 @@ export function createApiClient(options: { token?: string; onUnauthorized?: () =
     removeApp: async (id) => {
       await send('removeApp', { id });
     },
+    updateBinding: (id, patch) => send('updateBinding', { id, body: patch }),
+    testBinding: (input) => send('testBinding', { body: input }),
+    previewMapping: (id, input) => send('previewMapping', { id, body: input }),
   };
 }
 

@@ -27,6 +27,9 @@ export const API_ROUTES = {
   showApp: { method: 'GET', path: '/api/v1/apps/:id' },
   updateApp: { method: 'PATCH', path: '/api/v1/apps/:id' },
   removeApp: { method: 'DELETE', path: '/api/v1/apps/:id' },
+  updateBinding: { method: 'PATCH', path: '/api/v1/bindings/:id' },
+  testBinding: { method: 'POST', path: '/api/v1/bindings/test' },
+  previewMapping: { method: 'POST', path: '/api/v1/bindings/:id/preview-mapping' },
 } as const;
 
 export type ApiRouteName = keyof typeof API_ROUTES;

@@ -9,6 +9,7 @@ import * as core from './messages/core.ts';
 import * as admin from './messages/admin.ts';
 import * as overview from './messages/overview.ts';
 import * as runs from './messages/runs.ts';
+import * as wizard from './messages/wizard.ts';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'zh-CN' | 'en';
@@ -18,9 +19,9 @@ const STORAGE_KEY = 'dingbridge.lang';
  * The catalogue: one file per area under `messages/`, each with its English messages and a Chinese one typed
  * against them (a missing translation fails `tsc -p web`). Keys are prefixed by area, so they never clash.
  */
-const en = { ...core.en, ...admin.en, ...overview.en, ...runs.en };
+const en = { ...core.en, ...admin.en, ...overview.en, ...runs.en, ...wizard.en };
 export type MessageKey = keyof typeof en;
-const zh: Record<MessageKey, string> = { ...core.zh, ...admin.zh, ...overview.zh, ...runs.zh };
+const zh: Record<MessageKey, string> = { ...core.zh, ...admin.zh, ...overview.zh, ...runs.zh, ...wizard.zh };
 
 const catalogues: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };
 const antdLocales: Record<Lang, AntdLocale> = { en: enUS, 'zh-CN': zhCN };

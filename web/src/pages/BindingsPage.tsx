@@ -1,8 +1,9 @@
 /** Bindings: every bound DingTalk organization; each links to its page. */
-import { Table, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { Button, Table, Typography } from 'antd';
 import type { BindingView } from '../api-client.ts';
 import { useI18n } from '../i18n.tsx';
-import { Link } from '../router.tsx';
+import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 import { ErrorAlert, Time } from '../ui.tsx';
@@ -13,9 +14,14 @@ export function BindingsPage() {
   const loaded = useLoad(() => api.listBindings(), [api]);
   return (
     <>
-      <Typography.Title level={1} style={{ fontSize: 24 }}>
-        {t('bindings.title')}
-      </Typography.Title>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline' }}>
+        <Typography.Title level={1} style={{ fontSize: 24 }}>
+          {t('bindings.title')}
+        </Typography.Title>
+        <Button type="primary" icon={<PlusOutlined />} href="/bindings/new" onClick={(event) => (event.preventDefault(), navigate('/bindings/new'))} data-testid="new-binding">
+          {t('wizard.new')}
+        </Button>
+      </div>
       <ErrorAlert error={loaded.error} />
       <Table<BindingView>
         rowKey="id"
