@@ -413,6 +413,7 @@ describe('OpenAPI document and /docs', () => {
     expect(ops.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
       'path:id',
       'query:status',
+      'query:op',
       'query:offset',
       'query:limit',
     ]);

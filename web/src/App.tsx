@@ -67,6 +67,8 @@ const THEME = {
     colorInfoBorder: '#91caff',
     colorTextDescription: 'rgba(0, 0, 0, 0.62)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
+    // Placeholders are read as text (the kind filter's "Any kind"); antd's 25 % black is 1.9:1 on white.
+    colorTextPlaceholder: 'rgba(0, 0, 0, 0.6)',
   },
 };
 
