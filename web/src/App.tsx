@@ -4,7 +4,9 @@ import { App as AntdApp, Button, ConfigProvider, Layout, Menu, Space, Typography
 import type { ReactNode } from 'react';
 import { I18nProvider, useI18n } from './i18n.tsx';
 import { LanguageSwitch } from './ui.tsx';
+import { AccountDetailPage } from './pages/AccountDetailPage.tsx';
 import { BindingDetailPage } from './pages/BindingDetailPage.tsx';
+import { BindingOutboundPage } from './pages/BindingOutboundPage.tsx';
 import { BindingsPage } from './pages/BindingsPage.tsx';
 import { DirectoryPage } from './pages/DirectoryPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
@@ -64,6 +66,10 @@ function Localized({ children }: { children: ReactNode }) {
 function route(path: string): { section: string; page: ReactNode } {
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   if (runMatch?.[1]) return { section: '/runs', page: <RunDetailPage id={decodeURIComponent(runMatch[1])} /> };
+  const accountMatch = /^\/directory\/accounts\/([^/]+)$/.exec(path);
+  if (accountMatch?.[1]) return { section: '/directory', page: <AccountDetailPage id={decodeURIComponent(accountMatch[1])} /> };
+  const outboundMatch = /^\/bindings\/([^/]+)\/outbound$/.exec(path);
+  if (outboundMatch?.[1]) return { section: '/bindings', page: <BindingOutboundPage id={decodeURIComponent(outboundMatch[1])} /> };
   const bindingMatch = /^\/bindings\/([^/]+)$/.exec(path);
   if (bindingMatch?.[1]) return { section: '/bindings', page: <BindingDetailPage id={decodeURIComponent(bindingMatch[1])} /> };
   if (path === '/runs') return { section: '/runs', page: <RunsPage /> };

@@ -3,12 +3,29 @@
  * server's own contracts, imported type-only (erased from the bundle): a contract change that breaks the console
  * breaks `tsc -p web`. The routes it calls are listed in `api-routes.ts` and checked against `/openapi.json`.
  */
-import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
-import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
+import type { BindingCheckReport, BindingCreateInput, BindingUpdateInput, BindingView } from '../../src/bindings/binding-contract.ts';
+import type {
+  AccountCreateRequest,
+  AccountEditability,
+  AccountHistoryPage,
+  AccountHistoryQuery,
+  AccountListQuery,
+  AccountPage,
+  AccountUpdateRequest,
+  Removal,
+  UnitCreateRequest,
+  UnitEditability,
+  UnitUpdateRequest,
+  UnitView,
+} from '../../src/directory/directory-contract.ts';
+import type { ExecuteAdditionResult, OutboundLog, OutboundLogQuery } from '../../src/outbound/outbound-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
 export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, UnitView };
+export type { AccountEditability, AccountHistoryPage, ExecuteAdditionResult, OutboundLog, UnitEditability };
+export type AccountHistoryEntry = AccountHistoryPage['items'][number];
+export type OutboundLogEntry = OutboundLog['entries'][number];
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
@@ -35,6 +52,23 @@ export interface ApiClient {
   rejectRun(id: string): Promise<RunView>;
   listUnits(): Promise<UnitView[]>;
   listAccounts(query?: QueryOf<AccountListQuery>): Promise<AccountPage>;
+  showAccount(id: string): Promise<AccountView>;
+  addAccount(input: AccountCreateRequest): Promise<AccountView>;
+  updateAccount(id: string, patch: AccountUpdateRequest): Promise<AccountView>;
+  disableAccount(id: string): Promise<AccountView>;
+  enableAccount(id: string): Promise<AccountView>;
+  removeAccount(id: string): Promise<Removal>;
+  accountEditable(id: string): Promise<AccountEditability>;
+  accountHistory(id: string, query?: QueryOf<AccountHistoryQuery>): Promise<AccountHistoryPage>;
+  addUnit(input: UnitCreateRequest): Promise<UnitView>;
+  updateUnit(id: string, patch: UnitUpdateRequest): Promise<UnitView>;
+  moveUnit(id: string, parentId: string): Promise<UnitView>;
+  removeUnit(id: string): Promise<Removal>;
+  unitEditable(id: string): Promise<UnitEditability>;
+  updateBinding(id: string, patch: BindingUpdateInput): Promise<BindingView>;
+  outboundLog(id: string, query?: QueryOf<OutboundLogQuery>): Promise<OutboundLog>;
+  outboundRetry(id: string): Promise<{ requeued: number }>;
+  outboundExecuteAddition(id: string, options: { dryRun: boolean }): Promise<ExecuteAdditionResult>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -90,5 +124,22 @@ export function createApiClient(options: { token: string; onUnauthorized?: () =>
     rejectRun: (id) => send('rejectRun', { id }),
     listUnits: async () => (await send<{ items: UnitView[] }>('listUnits')).items,
     listAccounts: (query) => send('listAccounts', { query: { ...query } }),
+    showAccount: (id) => send('showAccount', { id }),
+    addAccount: (input) => send('addAccount', { body: input }),
+    updateAccount: (id, patch) => send('updateAccount', { id, body: patch }),
+    disableAccount: (id) => send('disableAccount', { id }),
+    enableAccount: (id) => send('enableAccount', { id }),
+    removeAccount: (id) => send('removeAccount', { id }),
+    accountEditable: (id) => send('accountEditable', { id }),
+    accountHistory: (id, query) => send('accountHistory', { id, query: { ...query } }),
+    addUnit: (input) => send('addUnit', { body: input }),
+    updateUnit: (id, patch) => send('updateUnit', { id, body: patch }),
+    moveUnit: (id, parentId) => send('moveUnit', { id, body: { parentId } }),
+    removeUnit: (id) => send('removeUnit', { id }),
+    unitEditable: (id) => send('unitEditable', { id }),
+    updateBinding: (id, patch) => send('updateBinding', { id, body: patch }),
+    outboundLog: (id, query) => send('outboundLog', { id, query: { ...query } }),
+    outboundRetry: (id) => send('outboundRetry', { id }),
+    outboundExecuteAddition: (id, options) => send('outboundExecuteAddition', { id, body: options }),
   };
 }

@@ -6,6 +6,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import type { Locale as AntdLocale } from 'antd/es/locale';
 import * as core from './messages/core.ts';
+import * as directory from './messages/directory.ts';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 
 export type Lang = 'zh-CN' | 'en';
@@ -15,9 +16,9 @@ const STORAGE_KEY = 'dingbridge.lang';
  * The catalogue: one file per area under `messages/`, each with its English messages and a Chinese one typed
  * against them (a missing translation fails `tsc -p web`). Keys are prefixed by area, so they never clash.
  */
-const en = { ...core.en };
+const en = { ...core.en, ...directory.en };
 export type MessageKey = keyof typeof en;
-const zh: Record<MessageKey, string> = { ...core.zh };
+const zh: Record<MessageKey, string> = { ...core.zh, ...directory.zh };
 
 const catalogues: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };
 const antdLocales: Record<Lang, AntdLocale> = { en: enUS, 'zh-CN': zhCN };

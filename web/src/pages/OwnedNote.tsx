@@ -1,0 +1,17 @@
+/** Why a field is read-only: DingTalk owns it through a binding, and what to do (with the binding's outbound page). */
+import { LockOutlined } from '@ant-design/icons';
+import { Typography } from 'antd';
+import type { FieldEditability } from '../../../src/directory/directory-contract.ts';
+import { useI18n } from '../i18n.tsx';
+import { Link } from '../router.tsx';
+
+export function OwnedNote({ owner }: { owner: FieldEditability['owner'] }) {
+  const { t } = useI18n();
+  if (!owner) return null;
+  return (
+    <Typography.Text type="secondary" data-testid="owned-note">
+      <LockOutlined aria-hidden /> {t('directory.owned', { binding: owner.bindingName })}{' '}
+      <Link to={`/bindings/${owner.bindingId}/outbound`}>{t('directory.ownedOutbound')}</Link>
+    </Typography.Text>
+  );
+}
