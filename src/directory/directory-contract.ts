@@ -114,7 +114,7 @@ export const accountUpdateSchema = z
   })
   .strict();
 export type AccountUpdateRequest = z.input<typeof accountUpdateSchema>;
-/** `GET /api/v1/accounts`: `q` matches username, display name, email or mobile (contains, ignoring case). */
+/** `GET /api/v1/accounts`: `q` matches username, display name, email, mobile or job number (contains, ignoring case). */
 export const accountListQuerySchema = z
   .object({
     q: z.string().trim().min(1).max(200).optional(),

@@ -403,6 +403,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
             eb(sql<string>`lower(a.display_name)`, 'like', pattern),
             eb(sql<string>`lower(coalesce(a.email, ''))`, 'like', pattern),
             eb(sql<string>`coalesce(a.mobile, '')`, 'like', pattern),
+            eb(sql<string>`lower(coalesce(a.job_number, ''))`, 'like', pattern),
           ]),
         );
       }

@@ -44,7 +44,7 @@ export function accountRoutes(api: DingbridgeApi): AnyRoute[] {
       method: 'GET',
       path: '/api/v1/accounts',
       operationId: 'listAccounts',
-      summary: 'Search accounts (by username, name, email or mobile; by unit), a page at a time',
+      summary: 'Search accounts (by username, name, email, mobile or job number; by unit), a page at a time',
       tag,
       query: accountListQuerySchema,
       status: 200,

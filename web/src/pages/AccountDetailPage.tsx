@@ -161,7 +161,7 @@ export function AccountDetailPage({ id }: { id: string }) {
               columns={[
                 { title: t('directory.account.unit'), render: (_, m) => unitPath(units, m.unitId) },
                 { title: t('directory.account.main'), render: (_, m) => (m.main ? <Tag color="blue">{t('directory.account.main')}</Tag> : '') },
-                { title: t('directory.account.leader'), render: (_, m) => (m.leader ? <Tag color="gold">{t('directory.account.leader')}</Tag> : '') },
+                { title: t('directory.account.leader'), render: (_, m) => (m.leader ? <Tag>{t('directory.account.leader')}</Tag> : '') },
                 { title: t('directory.account.order'), dataIndex: 'order' },
               ]}
             />
@@ -187,7 +187,7 @@ export function AccountDetailPage({ id }: { id: string }) {
                   title: t('directory.history.source'),
                   render: (_, entry) =>
                     entry.source === 'sync' ? (
-                      <Link to={`/runs/${entry.runId}`}>{t('directory.history.syncRun', { kind: entry.runKind, id: entry.runId.slice(0, 8) })}</Link>
+                      <Link to={`/runs/${entry.runId}`}>{t('directory.history.syncRun', { kind: t(`directory.history.kind.${entry.runKind}`), id: entry.runId.slice(0, 8) })}</Link>
                     ) : (
                       <Link to={`/bindings/${entry.bindingId}/outbound`}>{t('directory.history.outbound')}</Link>
                     ),

@@ -3,7 +3,7 @@
  * fields a binding owns are read-only with the server's reason (`GET /accounts/:id/editable`); an edit sends only
  * what changed; a refused save shows the API's message and keeps what was typed.
  */
-import { Form, Input, Modal, Select, TreeSelect } from 'antd';
+import { Alert, Form, Input, Modal, Select, TreeSelect } from 'antd';
 import { useEffect, useMemo } from 'react';
 import type { AccountEditability, AccountView, UnitView } from '../api-client.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
@@ -69,6 +69,7 @@ export function AccountForm({ open, account, editable, units, defaultUnitId, onS
   }, [open]);
 
   const locked = (field: TextField | 'unitIds') => editable !== undefined && !editable.fields[field].editable;
+  const firstOwner = editable ? Object.values(editable.fields).find((field) => !field.editable)?.owner : undefined;
 
   const submit = async () => {
     const values = await form.validateFields().catch(() => undefined);
@@ -130,6 +131,7 @@ export function AccountForm({ open, account, editable, units, defaultUnitId, onS
       okButtonProps={{ 'data-testid': 'account-save' }}
     >
       <ErrorAlert error={save.error} />
+      {firstOwner && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={<OwnedNote owner={firstOwner} />} />}
       <Form form={form} layout="vertical" name="account" data-testid="account-form">
         {TEXT_FIELDS.map((field) => (
           <Form.Item
@@ -138,7 +140,7 @@ export function AccountForm({ open, account, editable, units, defaultUnitId, onS
             label={t(`directory.field.${field}` as MessageKey)}
             rules={locked(field) ? [] : rules[field]}
             required={REQUIRED.has(field)}
-            extra={locked(field) ? <OwnedNote owner={editable!.fields[field].owner} /> : undefined}
+            extra={locked(field) ? <OwnedNote short owner={editable!.fields[field].owner} /> : undefined}
           >
             <Input disabled={locked(field)} autoComplete="off" data-testid={`account-${field}`} />
           </Form.Item>
@@ -147,7 +149,7 @@ export function AccountForm({ open, account, editable, units, defaultUnitId, onS
           name="unitIds"
           label={t('directory.field.units')}
           rules={[{ required: true, type: 'array', min: 1, message: t('directory.form.unitsRequired') }]}
-          extra={locked('unitIds') ? <OwnedNote owner={editable!.fields.unitIds.owner} /> : undefined}
+          extra={locked('unitIds') ? <OwnedNote short owner={editable!.fields.unitIds.owner} /> : undefined}
         >
           <TreeSelect
             treeData={tree}
