@@ -158,6 +158,7 @@ for (const kind of testDatabaseKinds) {
           await page.fill('[data-testid=unit-name]', unitName);
           await okInDialog(); // the new unit is selected
           await page.waitForSelector(`[data-testid=unit-selected]:has-text("${unitName}")`);
+          await settled(page);
           await shot('directory-unit');
 
           const local = { username: `field.${lang}`, displayName: en ? 'Field Worker' : '外勤员工' };

@@ -4,7 +4,7 @@
  * the API's message in the dialog that made it, which keeps what was typed.
  */
 import { App, Button, Form, Input, InputNumber, Modal, Popconfirm, Space, TreeSelect, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { UnitView } from '../api-client.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
@@ -30,6 +30,9 @@ export function UnitActions({ units, selected, onChanged }: { units: UnitView[];
   const { api } = useSession();
   const { message } = App.useApp();
   const [dialog, setDialog] = useState<Dialog>();
+  // The dialog keeps its title while it animates closed (a dialog without a name fails axe's aria-dialog-name).
+  const shown = useRef<Exclude<Dialog, undefined>>('add');
+  if (dialog !== undefined) shown.current = dialog;
   const [form] = Form.useForm<UnitValues>();
   const save = useAction();
   const remove = useAction();
@@ -133,7 +136,7 @@ export function UnitActions({ units, selected, onChanged }: { units: UnitView[];
       <ErrorAlert error={remove.error ?? editable.error} />
       <Modal
         open={dialog !== undefined}
-        title={dialog === undefined ? undefined : t(`directory.unit.${dialog}Title`)}
+        title={t(`directory.unit.${shown.current}Title`)}
         okText={t('directory.form.save')}
         cancelText={t('directory.form.cancel')}
         confirmLoading={save.busy}
@@ -143,7 +146,7 @@ export function UnitActions({ units, selected, onChanged }: { units: UnitView[];
       >
         <ErrorAlert error={save.error} />
         <Form form={form} layout="vertical" name="unit" data-testid="unit-form">
-          {dialog !== 'move' && (
+          {shown.current !== 'move' && (
             <>
               <Form.Item name="name" label={t('directory.unit.name')} rules={nameRules}>
                 <Input autoComplete="off" data-testid="unit-name" />
@@ -153,12 +156,12 @@ export function UnitActions({ units, selected, onChanged }: { units: UnitView[];
               </Form.Item>
             </>
           )}
-          {dialog === 'add' && (
+          {shown.current === 'add' && (
             <Form.Item name="parentId" label={t('directory.unit.parent')} extra={t('directory.unit.parentHelp')}>
               <TreeSelect treeData={parents} allowClear showSearch treeNodeFilterProp="title" treeDefaultExpandAll />
             </Form.Item>
           )}
-          {dialog === 'move' && (
+          {shown.current === 'move' && (
             <Form.Item name="parentId" label={t('directory.unit.newParent')} rules={[{ required: true, message: t('directory.form.required') }]}>
               <TreeSelect treeData={moveTargets} showSearch treeNodeFilterProp="title" treeDefaultExpandAll />
             </Form.Item>
