@@ -6,8 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
-import { createBindings, type Bindings } from '../../src/bindings/index.ts';
-import { createSecretBox, SecretKey } from '../../src/config/index.ts';
+import type { Bindings } from '../../src/bindings/index.ts';
 import { json } from '../../src/db/index.ts';
 import {
   createDirectoryManagement,
@@ -21,6 +20,7 @@ import { accountRoutes, unitRoutes } from '../../src/http/index.ts';
 import { createInMemoryApi } from '../http/in-memory-api.ts';
 import { startTestServer, type TestServer } from '../http/test-server.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
+import { createTestBindings } from './directory-fixture.ts';
 
 describeEachDatabase('account detail routes', ({ database }) => {
   let bindings: Bindings;
@@ -29,16 +29,7 @@ describeEachDatabase('account detail routes', ({ database }) => {
 
   beforeAll(async () => {
     const db = database().db;
-    bindings = createBindings({
-      db,
-      secretBox: createSecretBox(new SecretKey(randomBytes(32), 'env')),
-      publicUrl: 'https://idp.example.com',
-      createTargetUnit: async (name, trx) => {
-        const id = randomUUID();
-        await trx.insertInto('units').values({ id, name, parent_id: null }).execute();
-        return id;
-      },
-    });
+    bindings = createTestBindings(db);
     directory = createDirectoryManagement({ db, bindings, outbox: { record: () => Promise.resolve() } });
     const api = createInMemoryApi();
     api.units = directory.units;
