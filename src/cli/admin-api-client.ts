@@ -15,11 +15,15 @@ import {
 import { appCreatedSchema, appRemovalSchema, appViewSchema } from '../auth/apps-contract.ts';
 import { AppError } from '../core/index.ts';
 import {
+  accountEditabilitySchema,
+  accountHistoryPageSchema,
   accountPageSchema,
   accountViewSchema,
   directoryExportSchema,
   removalSchema,
+  unitEditabilitySchema,
   unitViewSchema,
+  type AccountHistoryQuery,
   type AccountListQuery,
 } from '../directory/directory-contract.ts';
 import {
@@ -135,6 +139,7 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
       update: (unitId, patch) => call('PATCH', `/units/${id(unitId)}`, unitViewSchema, { body: patch }),
       move: (unitId, input) => call('POST', `/units/${id(unitId)}/move`, unitViewSchema, { body: input }),
       remove: (unitId) => call('DELETE', `/units/${id(unitId)}`, removalSchema),
+      editable: (unitId) => call('GET', `/units/${id(unitId)}/editable`, unitEditabilitySchema),
     },
     accounts: {
       list: (query: AccountListQuery = {}) =>
@@ -147,6 +152,11 @@ export function createAdminApiClient(options: AdminApiClientOptions): Dingbridge
       disable: (accountId) => call('POST', `/accounts/${id(accountId)}/disable`, accountViewSchema),
       enable: (accountId) => call('POST', `/accounts/${id(accountId)}/enable`, accountViewSchema),
       remove: (accountId) => call('DELETE', `/accounts/${id(accountId)}`, removalSchema),
+      editable: (accountId) => call('GET', `/accounts/${id(accountId)}/editable`, accountEditabilitySchema),
+      history: (accountId, query: AccountHistoryQuery = {}) =>
+        call('GET', `/accounts/${id(accountId)}/history`, accountHistoryPageSchema, {
+          query: { offset: numberOrUndefined(query.offset), limit: numberOrUndefined(query.limit) },
+        }),
     },
     apps: {
       add: (input) => call('POST', '/apps', appCreatedSchema, { body: input }),

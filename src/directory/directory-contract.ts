@@ -2,6 +2,7 @@
  * The public contract of the directory: `dingbridge directory export --json` and `GET /api/v1/directory`.
  */
 import { z } from 'zod';
+import { OUTBOUND_LOG_STATUSES, SYNC_OP_STATUSES, SYNC_RUN_KINDS, SYNC_RUN_STATUSES } from '../db/index.ts';
 
 export const exportedUnitSchema = z.object({
   id: z.uuid(),
@@ -119,7 +120,7 @@ export const accountUpdateSchema = z
   })
   .strict();
 export type AccountUpdateRequest = z.input<typeof accountUpdateSchema>;
-/** `GET /api/v1/accounts`: `q` matches username, display name, email or mobile (contains, ignoring case). */
+/** `GET /api/v1/accounts`: `q` matches username, display name, email, mobile or job number (contains, ignoring case). */
 export const accountListQuerySchema = z
   .object({
     q: z.string().trim().min(1).max(200).optional(),
@@ -146,6 +147,8 @@ export const accountViewSchema = z.object({
   /** Main unit first, then by the membership's order. */
   unitIds: z.array(z.uuid()),
   mainUnitId: z.uuid().nullable(),
+  /** The memberships as stored, in the order of `unitIds`: main and leader flags, the order within the unit. */
+  memberships: z.array(z.object({ unitId: z.uuid(), main: z.boolean(), leader: z.boolean(), order: z.number() })),
   links: z.array(userLinkSchema),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -153,6 +156,90 @@ export const accountViewSchema = z.object({
 export type AccountView = z.infer<typeof accountViewSchema>;
 export const accountPageSchema = z.object({ items: z.array(accountViewSchema), total: z.number(), offset: z.number(), limit: z.number() });
 export type AccountPage = z.infer<typeof accountPageSchema>;
+
+/**
+ * Whether a field may be changed here (issue 8): false when a binding owns it (the object comes from DingTalk, lies
+ * in the binding's target subtree, the mapping marks the field `dingtalk`, and outbound does not push the change
+ * back), with that binding and a sentence saying what to do. The same rule the updates enforce.
+ */
+export const fieldEditabilitySchema = z.object({
+  editable: z.boolean(),
+  reason: z.string().optional(),
+  owner: z.object({ bindingId: z.uuid(), bindingName: z.string() }).optional(),
+});
+export type FieldEditability = z.infer<typeof fieldEditabilitySchema>;
+/** `GET /api/v1/accounts/:id/editable`. `unitIds` covers memberships and the main unit; `remove` the removal. */
+export const accountEditabilitySchema = z.object({
+  id: z.uuid(),
+  fields: z.object({
+    username: fieldEditabilitySchema,
+    displayName: fieldEditabilitySchema,
+    email: fieldEditabilitySchema,
+    mobile: fieldEditabilitySchema,
+    jobNumber: fieldEditabilitySchema,
+    title: fieldEditabilitySchema,
+    unitIds: fieldEditabilitySchema,
+    remove: fieldEditabilitySchema,
+  }),
+});
+export type AccountEditability = z.infer<typeof accountEditabilitySchema>;
+/** `GET /api/v1/units/:id/editable`. `parentId` is a move; `remove` the removal (ownership only: emptiness is checked on removal). */
+export const unitEditabilitySchema = z.object({
+  id: z.uuid(),
+  fields: z.object({ name: fieldEditabilitySchema, order: fieldEditabilitySchema, parentId: fieldEditabilitySchema, remove: fieldEditabilitySchema }),
+});
+export type UnitEditability = z.infer<typeof unitEditabilitySchema>;
+
+/** `GET /api/v1/accounts/:id/history`: newest first, a page at a time. */
+export const accountHistoryQuerySchema = z
+  .object({
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+export type AccountHistoryQuery = z.input<typeof accountHistoryQuerySchema>;
+const historyBase = { at: z.iso.datetime(), bindingId: z.uuid(), bindingName: z.string() };
+/**
+ * One change of an account: a sync operation on it or its memberships (dry runs left out: they change nothing; a
+ * held run's operations stay `planned` until it is approved), or an outbound delivery of it to DingTalk.
+ */
+export const accountHistoryEntrySchema = z.discriminatedUnion('source', [
+  z.object({
+    source: z.literal('sync'),
+    ...historyBase,
+    /** When the run ended (or started, or was queued, while it has not). */
+    runId: z.uuid(),
+    runKind: z.enum(SYNC_RUN_KINDS),
+    runStatus: z.enum(SYNC_RUN_STATUSES),
+    seq: z.number(),
+    /** A plan op kind: `account.update`, `membership.add`, … */
+    op: z.string(),
+    targetKind: z.enum(['account', 'membership']),
+    externalId: z.string().nullable(),
+    status: z.enum(SYNC_OP_STATUSES),
+    reason: z.string().nullable(),
+    /** The changed fields before and after (null for a create's before and a removal's after). */
+    before: z.json().nullable(),
+    after: z.json().nullable(),
+  }),
+  z.object({
+    source: z.literal('outbound'),
+    ...historyBase,
+    seq: z.number(),
+    operation: z.string(),
+    status: z.enum(OUTBOUND_LOG_STATUSES),
+    externalId: z.string().nullable(),
+    /** What was sent to DingTalk. */
+    request: z.json().nullable(),
+    errcode: z.number().nullable(),
+    /** `{code, message}` of a failure, or `{reason}` of a skip. */
+    error: z.json().nullable(),
+    attempt: z.number(),
+  }),
+]);
+export type AccountHistoryEntry = z.infer<typeof accountHistoryEntrySchema>;
+export const accountHistoryPageSchema = z.object({ items: z.array(accountHistoryEntrySchema), total: z.number(), offset: z.number(), limit: z.number() });
+export type AccountHistoryPage = z.infer<typeof accountHistoryPageSchema>;
 
 export const removalSchema = z.object({ id: z.uuid(), removed: z.literal(true) });
 export type Removal = z.infer<typeof removalSchema>;
@@ -165,6 +252,8 @@ export interface UnitsService {
   update(id: string, patch: UnitUpdateRequest): Promise<UnitView>;
   move(id: string, input: UnitMoveRequest): Promise<UnitView>;
   remove(id: string): Promise<Removal>;
+  /** Which changes the ownership rules allow here, field by field. */
+  editable(id: string): Promise<UnitEditability>;
 }
 
 /** The accounts part: errors `account.not_found` 404, `account.username_taken` 409, `account.field_owned_by_dingtalk` 409, `unit.not_found` 404, `directory.invalid` 400. */
@@ -176,4 +265,8 @@ export interface AccountsService {
   disable(id: string): Promise<AccountView>;
   enable(id: string): Promise<AccountView>;
   remove(id: string): Promise<Removal>;
+  /** Which changes the ownership rules allow here, field by field. */
+  editable(id: string): Promise<AccountEditability>;
+  /** The sync operations and outbound deliveries that touched the account, newest first. */
+  history(id: string, query?: AccountHistoryQuery): Promise<AccountHistoryPage>;
 }

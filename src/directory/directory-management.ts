@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError, isAppError, isUuid, systemClock, type Clock } from '../core/index.ts';
 import { translatePostgresError, type Account, type Database, type Unit } from '../db/index.ts';
+import { accountHistory } from './account-history.ts';
 import {
   accountCreateSchema,
+  accountHistoryQuerySchema,
   accountListQuerySchema,
   accountUpdateSchema,
   unitCreateSchema,
@@ -19,10 +21,19 @@ import {
   type AccountPage,
   type AccountsService,
   type AccountView,
+  type FieldEditability,
   type UnitsService,
   type UnitView,
 } from './directory-contract.ts';
-import { coversUnit, ownedByDingTalk, ownersOf, unitChain, type OutboundSettingsSource, type Owner } from './directory-ownership.ts';
+import {
+  coversUnit,
+  ownedByDingTalk,
+  ownedReason,
+  ownersOf,
+  unitChain,
+  type OutboundSettingsSource,
+  type Owner,
+} from './directory-ownership.ts';
 import { treeOrder } from './create-directory.ts';
 import type { z } from 'zod';
 
@@ -79,7 +90,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
    * touches inside the owner's subtree must be covered (a move, memberships added or dropped).
    */
   const blockingOwners = async (
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     owners: Owner[],
     chains: readonly (readonly string[])[],
     mode: 'some' | 'every',
@@ -191,7 +202,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
     const ids = rows.map((row) => row.id);
     const memberships = await executor
       .selectFrom('memberships')
-      .select(['account_id', 'unit_id', 'is_main'])
+      .select(['account_id', 'unit_id', 'is_main', 'is_leader', 'sort_order'])
       .where('account_id', 'in', ids)
       .orderBy('account_id')
       .orderBy('is_main', 'desc')
@@ -206,10 +217,11 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
       .where('ei.local_id', 'in', ids)
       .orderBy('ei.created_at')
       .execute();
-    const unitsOf = new Map<string, { unitIds: string[]; main: string | null }>();
+    const unitsOf = new Map<string, { unitIds: string[]; main: string | null; memberships: AccountView['memberships'] }>();
     for (const m of memberships) {
-      const entry = unitsOf.get(m.account_id) ?? { unitIds: [], main: null };
+      const entry = unitsOf.get(m.account_id) ?? { unitIds: [], main: null, memberships: [] };
       entry.unitIds.push(m.unit_id);
+      entry.memberships.push({ unitId: m.unit_id, main: m.is_main, leader: m.is_leader, order: Number(m.sort_order) });
       if (m.is_main) entry.main = m.unit_id;
       unitsOf.set(m.account_id, entry);
     }
@@ -232,6 +244,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
       consoleRole: row.console_role,
       unitIds: unitsOf.get(row.id)?.unitIds ?? [],
       mainUnitId: unitsOf.get(row.id)?.main ?? null,
+      memberships: unitsOf.get(row.id)?.memberships ?? [],
       links: linksOf.get(row.id) ?? [],
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
@@ -368,6 +381,15 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
         return { id, removed: true as const };
       });
     },
+
+    async editable(id) {
+      await loadUnit(db, id);
+      // The checks of update, move and remove, for the unit where it stands (a move also needs its destination covered).
+      const chain = await unitChain(db, id);
+      const blocking = (await blockingOwners(db, await ownersOf(db, 'dingtalk_dept', id, [chain]), [chain], 'every'))[0];
+      const field = editability('unit', blocking);
+      return { id, fields: { name: field, order: field, parentId: field, remove: field } };
+    },
   };
 
   const accounts: AccountsService = {
@@ -382,6 +404,7 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
             eb(sql<string>`lower(a.display_name)`, 'like', pattern),
             eb(sql<string>`lower(coalesce(a.email, ''))`, 'like', pattern),
             eb(sql<string>`coalesce(a.mobile, '')`, 'like', pattern),
+            eb(sql<string>`lower(coalesce(a.job_number, ''))`, 'like', pattern),
           ]),
         );
       }
@@ -549,6 +572,36 @@ export function createDirectoryManagement(deps: DirectoryManagementDeps): Direct
         return { id, removed: true as const };
       });
     },
+
+    async editable(id) {
+      await loadAccount(db, id);
+      // The checks of update and remove: mapped fields when no owner pushes the account, memberships when an owner
+      // does not push each of the account's units in its subtree (a new unit there must be covered too, on save).
+      const chains = await chainsOf(db, await memberUnitIds(db, id));
+      const owners = await ownersOf(db, 'dingtalk_user', id, chains);
+      const some = await blockingOwners(db, owners, chains, 'some');
+      const every = await blockingOwners(db, owners, chains, 'every');
+      const field = (name: string) => editability('account', some.find((owner) => owner.dingtalkFields.has(name)));
+      return {
+        id,
+        fields: {
+          username: field('username'),
+          displayName: field('displayName'),
+          email: field('email'),
+          mobile: field('mobile'),
+          jobNumber: field('jobNumber'),
+          title: field('title'),
+          unitIds: editability('account', every[0]),
+          remove: editability('account', some[0]),
+        },
+      };
+    },
+
+    async history(id, query = {}) {
+      const page = parse(accountHistoryQuerySchema, query);
+      await loadAccount(db, id);
+      return accountHistory(db, id, page);
+    },
   };
 
   return { units, accounts };
@@ -597,6 +650,12 @@ function notEmpty(unit: Unit, children: { id: string; name: string }[], members:
       },
     },
   );
+}
+
+/** Editable, or not because `owner` would undo the change at its next sync. */
+function editability(kind: 'unit' | 'account', owner: Owner | undefined): FieldEditability {
+  if (owner === undefined) return { editable: true };
+  return { editable: false, reason: ownedReason(kind, owner), owner: { bindingId: owner.bindingId, bindingName: owner.bindingName } };
 }
 
 function unitNotFound(id: string): AppError {

@@ -101,6 +101,19 @@ function dingtalkFieldsOf(mapping: unknown): Set<string> {
 }
 
 /**
+ * Why a field of an object `owner` owns cannot change here, and what to do (the editable views' `reason`).
+ *
+ * @example
+ * ownedReason('account', owner); // 'Synced from DingTalk through binding "Acme" (…): change it in DingTalk, or …'
+ */
+export function ownedReason(kind: 'unit' | 'account', owner: Owner): string {
+  return (
+    `Synced from DingTalk through binding "${owner.bindingName}" (${owner.bindingId}), whose next sync would undo a change made here. ` +
+    `Change it in DingTalk, or turn on outbound provisioning for that binding with this ${kind} in its scope.`
+  );
+}
+
+/**
  * `unit.field_owned_by_dingtalk` / `account.field_owned_by_dingtalk` (409), naming the field and the binding.
  *
  * @example

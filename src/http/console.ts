@@ -16,7 +16,19 @@ import { AppError } from '../core/index.ts';
 export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** The console's client routes (web/src/App.tsx); each answers index.html so a reload or a shared link works. */
-export const CONSOLE_ROUTES = ['/', '/runs', '/runs/:id', '/bindings', '/bindings/new', '/bindings/:id', '/directory', '/apps', '/apps/:id'] as const;
+export const CONSOLE_ROUTES = [
+  '/',
+  '/runs',
+  '/runs/:id',
+  '/bindings',
+  '/bindings/new',
+  '/bindings/:id',
+  '/bindings/:id/outbound',
+  '/directory',
+  '/directory/accounts/:id',
+  '/apps',
+  '/apps/:id',
+] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

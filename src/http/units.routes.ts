@@ -4,6 +4,7 @@ import type { DingbridgeApi } from '../app-api.ts';
 import {
   removalSchema,
   unitCreateSchema,
+  unitEditabilitySchema,
   unitListQuerySchema,
   unitMoveSchema,
   unitUpdateSchema,
@@ -58,6 +59,19 @@ export function unitRoutes(api: DingbridgeApi): AnyRoute[] {
       response: unitViewSchema,
       errors: [404],
       handler: ({ params }) => api.units.show(params.id),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/units/:id/editable',
+      operationId: 'unitEditable',
+      summary: 'Whether a unit may be renamed, reordered, moved or removed here, and why not',
+      description: 'Refused for a DingTalk department inside its binding\'s target subtree unless outbound pushes the change; the answer names that binding.',
+      tag,
+      params: idParams,
+      status: 200,
+      response: unitEditabilitySchema,
+      errors: [404],
+      handler: ({ params }) => api.units.editable(params.id),
     }),
     defineRoute({
       method: 'PATCH',

@@ -15,6 +15,8 @@ export const outboundLogEntrySchema = z.object({
   at: z.string(),
   objectKind: z.enum(['unit', 'account']),
   objectId: z.string(),
+  /** The unit's name or the account's display name now; null once the object is removed. */
+  objectName: z.string().nullable(),
   operation: z.string(),
   status: z.enum(OUTBOUND_LOG_STATUSES),
   externalId: z.string().nullable(),

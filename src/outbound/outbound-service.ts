@@ -68,9 +68,15 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     async log(bindingId, query = {}) {
       const { status, limit } = outboundLogQuerySchema.parse(query);
       await requireBinding(db, bindingId);
-      let select = db.selectFrom('outbound_log').selectAll().where('binding_id', '=', bindingId);
-      if (status) select = select.where('status', '=', status);
-      const rows = await select.orderBy('seq', 'desc').limit(limit).execute();
+      let select = db
+        .selectFrom('outbound_log as l')
+        .leftJoin('units as u', (join) => join.onRef('u.id', '=', 'l.object_id').on('l.object_kind', '=', 'unit'))
+        .leftJoin('accounts as a', (join) => join.onRef('a.id', '=', 'l.object_id').on('l.object_kind', '=', 'account'))
+        .selectAll('l')
+        .select((eb) => eb.fn.coalesce('u.name', 'a.display_name').as('object_name'))
+        .where('l.binding_id', '=', bindingId);
+      if (status) select = select.where('l.status', '=', status);
+      const rows = await select.orderBy('l.seq', 'desc').limit(limit).execute();
       const counts = await db
         .selectFrom('outbound_outbox')
         .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
@@ -82,6 +88,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         at: new Date(row.at).toISOString(),
         objectKind: row.object_kind,
         objectId: row.object_id,
+        objectName: row.object_name,
         operation: row.operation,
         status: row.status,
         externalId: row.external_id,

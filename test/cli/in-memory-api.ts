@@ -345,6 +345,7 @@ const unsupportedUnits: UnitsService = {
   update: () => Promise.reject(unsupported('units')),
   move: () => Promise.reject(unsupported('units')),
   remove: () => Promise.reject(unsupported('units')),
+  editable: () => Promise.reject(unsupported('units')),
 };
 /** Applications are tested against the real service (test/auth, test/cli apps over a real server); here they refuse. */
 const unsupportedApps: AppsService = {
@@ -362,4 +363,6 @@ const unsupportedAccounts: AccountsService = {
   disable: () => Promise.reject(unsupported('accounts')),
   enable: () => Promise.reject(unsupported('accounts')),
   remove: () => Promise.reject(unsupported('accounts')),
+  editable: () => Promise.reject(unsupported('accounts')),
+  history: () => Promise.reject(unsupported('accounts')),
 };

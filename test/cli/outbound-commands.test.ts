@@ -26,6 +26,7 @@ const entry = (seq: number, fields: Partial<OutboundLogEntry>): OutboundLogEntry
   at: `2026-11-24T08:00:0${seq}.000Z`,
   objectKind: 'account',
   objectId: ACCOUNT,
+  objectName: '张 外推',
   operation: 'create',
   status: 'delivered',
   externalId: `db${ACCOUNT.replaceAll('-', '')}`,

@@ -192,7 +192,7 @@ for (const kind of testDatabaseKinds) {
           await page.waitForSelector('[data-testid=unit-tree]');
           await page.fill('[data-testid=account-search] input', person.name);
           await page.press('[data-testid=account-search] input', 'Enter');
-          await page.waitForSelector(`[data-testid=accounts] td:text-is("${person.name}")`);
+          await page.waitForSelector(`[data-testid=accounts] td a:text-is("${person.name}")`);
           await shot('directory');
 
           await page.click('[data-testid=sign-out]');

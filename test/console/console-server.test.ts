@@ -33,7 +33,8 @@ describe('the console served by the HTTP server', () => {
   });
 
   it('answers index.html, uncached and with a CSP, at / and at each client route', async () => {
-    for (const path of ['/', '/runs', '/runs/0d6c9e8e-1d7a-4c55-9b43-7c7a3f3b2a10', '/bindings', '/bindings/x', '/bindings/new', '/directory']) {
+    const account = '/directory/accounts/0d6c9e8e-1d7a-4c55-9b43-7c7a3f3b2a10';
+    for (const path of ['/', '/runs', '/runs/0d6c9e8e-1d7a-4c55-9b43-7c7a3f3b2a10', '/bindings', '/bindings/x', '/bindings/new', '/directory', account, '/bindings/x/outbound', '/apps', '/apps/x']) {
       const response = await app.inject({ method: 'GET', url: path });
       expect(response.statusCode, path).toBe(200);
       expect(response.headers['content-type']).toContain('text/html');

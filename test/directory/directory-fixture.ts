@@ -2,8 +2,10 @@
  * Bindings, runs and plans for directory and apply tests: just the rows the foreign keys need, written directly
  * (the bindings area has its own tests), and a plan → apply → reload round that returns what it did.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { createBindings, type Bindings } from '../../src/bindings/index.ts';
+import { createSecretBox, SecretKey } from '../../src/config/index.ts';
 import { json, type Database } from '../../src/db/index.ts';
 import { createDirectory } from '../../src/directory/index.ts';
 import {
@@ -57,6 +59,25 @@ export async function createTestBinding(
     })
     .execute();
   return binding;
+}
+
+/**
+ * The real bindings service over `db`, with a fresh secret key and target units made as top-level units.
+ *
+ * @example
+ * const bindings = createTestBindings(db);
+ */
+export function createTestBindings(db: Kysely<Database>): Bindings {
+  return createBindings({
+    db,
+    secretBox: createSecretBox(new SecretKey(randomBytes(32), 'env')),
+    publicUrl: 'https://idp.example.com',
+    createTargetUnit: async (name, trx) => {
+      const id = randomUUID();
+      await trx.insertInto('units').values({ id, name, parent_id: null }).execute();
+      return id;
+    },
+  });
 }
 
 /** A `sync_runs` row for results to belong to. */

@@ -7,13 +7,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import { createBindings, type Bindings } from '../../src/bindings/index.ts';
-import { createSecretBox, SecretKey } from '../../src/config/index.ts';
+import type { Bindings } from '../../src/bindings/index.ts';
 import { isAppError, type AppError } from '../../src/core/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { createDirectoryManagement, type DirectoryChange, type DirectoryManagement } from '../../src/directory/index.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
+import { createTestBindings } from './directory-fixture.ts';
 
 const emulator = useEmulator({ seed: 'directory-management', users: 5 });
 
@@ -35,16 +35,7 @@ describeEachDatabase('directory management', ({ database }) => {
 
   beforeAll(() => {
     const db = database().db;
-    bindings = createBindings({
-      db,
-      secretBox: createSecretBox(new SecretKey(randomBytes(32), 'env')),
-      publicUrl: 'https://idp.example.com',
-      createTargetUnit: async (name, trx) => {
-        const id = randomUUID();
-        await trx.insertInto('units').values({ id, name, parent_id: null }).execute();
-        return id;
-      },
-    });
+    bindings = createTestBindings(db);
     directory = createDirectoryManagement({
       db,
       bindings,

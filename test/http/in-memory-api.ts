@@ -371,6 +371,7 @@ const unsupportedUnits: UnitsService = {
   update: () => Promise.reject(unsupported('units')),
   move: () => Promise.reject(unsupported('units')),
   remove: () => Promise.reject(unsupported('units')),
+  editable: () => Promise.reject(unsupported('units')),
 };
 /** Applications are served by the auth area's own routes (tested in test/auth); here they refuse. */
 const unsupportedApps: AppsService = {
@@ -388,4 +389,6 @@ const unsupportedAccounts: AccountsService = {
   disable: () => Promise.reject(unsupported('accounts')),
   enable: () => Promise.reject(unsupported('accounts')),
   remove: () => Promise.reject(unsupported('accounts')),
+  editable: () => Promise.reject(unsupported('accounts')),
+  history: () => Promise.reject(unsupported('accounts')),
 };

@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { createHttpServer, createMetrics, type AdminTokens, type Metrics, type Readiness } from '../../src/http/index.ts';
+import { createHttpServer, createMetrics, type AdminTokens, type AnyRoute, type Metrics, type Readiness } from '../../src/http/index.ts';
 import { createInMemoryApi, type InMemoryApi } from './in-memory-api.ts';
 
 export const GOOD_TOKEN = `dbt_${'A'.repeat(43)}`;
@@ -20,7 +20,7 @@ export interface TestServer {
   readiness: { result: Awaited<ReturnType<Readiness>> | Error };
 }
 
-export async function startTestServer(options: { adminTokens?: AdminTokens; api?: InMemoryApi } = {}): Promise<TestServer> {
+export async function startTestServer(options: { adminTokens?: AdminTokens; api?: InMemoryApi; adminRoutes?: AnyRoute[] } = {}): Promise<TestServer> {
   const api = options.api ?? createInMemoryApi();
   const metrics = createMetrics();
   const lines: string[] = [];
@@ -40,6 +40,7 @@ export async function startTestServer(options: { adminTokens?: AdminTokens; api?
     logger,
     version: '9.8.7',
     publicUrl: 'https://dingbridge.example.com',
+    ...(options.adminRoutes ? { adminRoutes: options.adminRoutes } : {}),
   });
   await app.ready();
   return {

@@ -12,10 +12,12 @@ import { SignedInAs } from './SignedInAs.tsx';
  * Each page is its own chunk, loaded when first shown: the shell (React, antd's layout and menu, the messages)
  * loads first, and a page's components and their share of antd follow (docs/console.md has the sizes).
  */
+const AccountDetailPage = lazy(() => import('./pages/AccountDetailPage.tsx').then((m) => ({ default: m.AccountDetailPage })));
 const AppDetailPage = lazy(() => import('./pages/AppDetailPage.tsx').then((m) => ({ default: m.AppDetailPage })));
 const AppsPage = lazy(() => import('./pages/AppsPage.tsx').then((m) => ({ default: m.AppsPage })));
 const BindingDetailPage = lazy(() => import('./pages/BindingDetailPage.tsx').then((m) => ({ default: m.BindingDetailPage })));
 const BindingWizardPage = lazy(() => import('./pages/binding-wizard/BindingWizardPage.tsx').then((m) => ({ default: m.BindingWizardPage })));
+const BindingOutboundPage = lazy(() => import('./pages/BindingOutboundPage.tsx').then((m) => ({ default: m.BindingOutboundPage })));
 const BindingsPage = lazy(() => import('./pages/BindingsPage.tsx').then((m) => ({ default: m.BindingsPage })));
 const DirectoryPage = lazy(() => import('./pages/DirectoryPage.tsx').then((m) => ({ default: m.DirectoryPage })));
 const OverviewPage = lazy(() => import('./pages/OverviewPage.tsx').then((m) => ({ default: m.OverviewPage })));
@@ -85,6 +87,10 @@ function route(path: string): { section: string; page: ReactNode } {
   if (path === '/bindings/new') return { section: '/bindings', page: <BindingWizardPage /> };
   const runMatch = /^\/runs\/([^/]+)$/.exec(path);
   if (runMatch?.[1]) return { section: '/runs', page: <RunDetailPage id={decodeURIComponent(runMatch[1])} /> };
+  const accountMatch = /^\/directory\/accounts\/([^/]+)$/.exec(path);
+  if (accountMatch?.[1]) return { section: '/directory', page: <AccountDetailPage id={decodeURIComponent(accountMatch[1])} /> };
+  const outboundMatch = /^\/bindings\/([^/]+)\/outbound$/.exec(path);
+  if (outboundMatch?.[1]) return { section: '/bindings', page: <BindingOutboundPage id={decodeURIComponent(outboundMatch[1])} /> };
   const bindingMatch = /^\/bindings\/([^/]+)$/.exec(path);
   if (bindingMatch?.[1]) return { section: '/bindings', page: <BindingDetailPage id={decodeURIComponent(bindingMatch[1])} /> };
   if (path === '/runs') return { section: '/runs', page: <RunsPage /> };

@@ -6,15 +6,31 @@
 import type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions, ConsoleSignOut } from '../../src/auth/console-session-contract.ts';
 import type { Activity, ActivityQuery, BindingHealth, Overview } from '../../src/activity/activity-contract.ts';
 import type { AppCreated, AppCreateInput, AppUpdateInput, AppView } from '../../src/auth/apps-contract.ts';
-import type { BindingCheckReport, BindingCreateInput, BindingView } from '../../src/bindings/binding-contract.ts';
 import type {
+  BindingCheckReport,
+  BindingCreateInput,
   BindingUpdateInput,
+  BindingView,
   CredentialTestInput,
   CredentialTestReport,
   MappingPreview,
   MappingPreviewInput,
 } from '../../src/bindings/binding-contract.ts';
-import type { AccountListQuery, AccountPage, UnitView } from '../../src/directory/directory-contract.ts';
+import type {
+  AccountCreateRequest,
+  AccountEditability,
+  AccountHistoryPage,
+  AccountHistoryQuery,
+  AccountListQuery,
+  AccountPage,
+  AccountUpdateRequest,
+  Removal,
+  UnitCreateRequest,
+  UnitEditability,
+  UnitUpdateRequest,
+  UnitView,
+} from '../../src/directory/directory-contract.ts';
+import type { ExecuteAdditionResult, OutboundLog, OutboundLogQuery } from '../../src/outbound/outbound-contract.ts';
 import type { RunListQuery, RunOpsQuery, RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { API_ROUTES, type ApiRouteName } from './api-routes.ts';
 
@@ -22,6 +38,9 @@ export type { AccountPage, BindingCheckReport, BindingView, RunOpView, RunView, 
 export type { ConsoleSessionCreated, ConsoleSessionView, ConsoleSignInOptions };
 export type { Activity, AppCreated, AppView, BindingHealth, Overview };
 export type { CredentialTestReport, MappingPreview };
+export type { AccountEditability, AccountHistoryPage, ExecuteAdditionResult, OutboundLog, UnitEditability };
+export type AccountHistoryEntry = AccountHistoryPage['items'][number];
+export type OutboundLogEntry = OutboundLog['entries'][number];
 export type AccountView = AccountPage['items'][number];
 
 /** An error the API answered (`{error: {code, message}}`), or `network` when it could not be reached. */
@@ -68,6 +87,22 @@ export interface ApiClient {
   updateBinding(id: string, patch: BindingUpdateInput): Promise<BindingView>;
   testBinding(input: CredentialTestInput): Promise<CredentialTestReport>;
   previewMapping(id: string, input: MappingPreviewInput): Promise<MappingPreview>;
+  showAccount(id: string): Promise<AccountView>;
+  addAccount(input: AccountCreateRequest): Promise<AccountView>;
+  updateAccount(id: string, patch: AccountUpdateRequest): Promise<AccountView>;
+  disableAccount(id: string): Promise<AccountView>;
+  enableAccount(id: string): Promise<AccountView>;
+  removeAccount(id: string): Promise<Removal>;
+  accountEditable(id: string): Promise<AccountEditability>;
+  accountHistory(id: string, query?: QueryOf<AccountHistoryQuery>): Promise<AccountHistoryPage>;
+  addUnit(input: UnitCreateRequest): Promise<UnitView>;
+  updateUnit(id: string, patch: UnitUpdateRequest): Promise<UnitView>;
+  moveUnit(id: string, parentId: string): Promise<UnitView>;
+  removeUnit(id: string): Promise<Removal>;
+  unitEditable(id: string): Promise<UnitEditability>;
+  outboundLog(id: string, query?: QueryOf<OutboundLogQuery>): Promise<OutboundLog>;
+  outboundRetry(id: string): Promise<{ requeued: number }>;
+  outboundExecuteAddition(id: string, options: { dryRun: boolean }): Promise<ExecuteAdditionResult>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -140,6 +175,22 @@ export function createApiClient(options: { token?: string; onUnauthorized?: () =
     updateBinding: (id, patch) => send('updateBinding', { id, body: patch }),
     testBinding: (input) => send('testBinding', { body: input }),
     previewMapping: (id, input) => send('previewMapping', { id, body: input }),
+    showAccount: (id) => send('showAccount', { id }),
+    addAccount: (input) => send('addAccount', { body: input }),
+    updateAccount: (id, patch) => send('updateAccount', { id, body: patch }),
+    disableAccount: (id) => send('disableAccount', { id }),
+    enableAccount: (id) => send('enableAccount', { id }),
+    removeAccount: (id) => send('removeAccount', { id }),
+    accountEditable: (id) => send('accountEditable', { id }),
+    accountHistory: (id, query) => send('accountHistory', { id, query: { ...query } }),
+    addUnit: (input) => send('addUnit', { body: input }),
+    updateUnit: (id, patch) => send('updateUnit', { id, body: patch }),
+    moveUnit: (id, parentId) => send('moveUnit', { id, body: { parentId } }),
+    removeUnit: (id) => send('removeUnit', { id }),
+    unitEditable: (id) => send('unitEditable', { id }),
+    outboundLog: (id, query) => send('outboundLog', { id, query: { ...query } }),
+    outboundRetry: (id) => send('outboundRetry', { id }),
+    outboundExecuteAddition: (id, options) => send('outboundExecuteAddition', { id, body: options }),
   };
 }
 

@@ -30,6 +30,22 @@ export const API_ROUTES = {
   updateBinding: { method: 'PATCH', path: '/api/v1/bindings/:id' },
   testBinding: { method: 'POST', path: '/api/v1/bindings/test' },
   previewMapping: { method: 'POST', path: '/api/v1/bindings/:id/preview-mapping' },
+  showAccount: { method: 'GET', path: '/api/v1/accounts/:id' },
+  addAccount: { method: 'POST', path: '/api/v1/accounts' },
+  updateAccount: { method: 'PATCH', path: '/api/v1/accounts/:id' },
+  disableAccount: { method: 'POST', path: '/api/v1/accounts/:id/disable' },
+  enableAccount: { method: 'POST', path: '/api/v1/accounts/:id/enable' },
+  removeAccount: { method: 'DELETE', path: '/api/v1/accounts/:id' },
+  accountEditable: { method: 'GET', path: '/api/v1/accounts/:id/editable' },
+  accountHistory: { method: 'GET', path: '/api/v1/accounts/:id/history' },
+  addUnit: { method: 'POST', path: '/api/v1/units' },
+  updateUnit: { method: 'PATCH', path: '/api/v1/units/:id' },
+  moveUnit: { method: 'POST', path: '/api/v1/units/:id/move' },
+  removeUnit: { method: 'DELETE', path: '/api/v1/units/:id' },
+  unitEditable: { method: 'GET', path: '/api/v1/units/:id/editable' },
+  outboundLog: { method: 'GET', path: '/api/v1/bindings/:id/outbound/log' },
+  outboundRetry: { method: 'POST', path: '/api/v1/bindings/:id/outbound/retry' },
+  outboundExecuteAddition: { method: 'POST', path: '/api/v1/bindings/:id/outbound/execute-addition' },
 } as const;
 
 export type ApiRouteName = keyof typeof API_ROUTES;

@@ -7,6 +7,7 @@ import zhCN from 'antd/locale/zh_CN';
 import type { Locale as AntdLocale } from 'antd/es/locale';
 import * as core from './messages/core.ts';
 import * as admin from './messages/admin.ts';
+import * as directory from './messages/directory.ts';
 import * as overview from './messages/overview.ts';
 import * as runs from './messages/runs.ts';
 import * as wizard from './messages/wizard.ts';
@@ -19,9 +20,9 @@ const STORAGE_KEY = 'dingbridge.lang';
  * The catalogue: one file per area under `messages/`, each with its English messages and a Chinese one typed
  * against them (a missing translation fails `tsc -p web`). Keys are prefixed by area, so they never clash.
  */
-const en = { ...core.en, ...admin.en, ...overview.en, ...runs.en, ...wizard.en };
+const en = { ...core.en, ...admin.en, ...directory.en, ...overview.en, ...runs.en, ...wizard.en };
 export type MessageKey = keyof typeof en;
-const zh: Record<MessageKey, string> = { ...core.zh, ...admin.zh, ...overview.zh, ...runs.zh, ...wizard.zh };
+const zh: Record<MessageKey, string> = { ...core.zh, ...admin.zh, ...directory.zh, ...overview.zh, ...runs.zh, ...wizard.zh };
 
 const catalogues: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };
 const antdLocales: Record<Lang, AntdLocale> = { en: enUS, 'zh-CN': zhCN };

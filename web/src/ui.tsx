@@ -18,6 +18,8 @@ const COLORS: Record<string, string> = {
   skipped: 'default',
   planned: 'blue',
   disabled: 'default',
+  delivered: 'success',
+  retrying: 'warning',
 };
 
 /** A run, operation, check or account status as a coloured tag in the current language. */

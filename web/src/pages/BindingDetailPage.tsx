@@ -72,6 +72,9 @@ export function BindingDetailPage({ id }: { id: string }) {
               <Button loading={busy === 'check'} onClick={() => void act('check')} data-testid="run-check">
                 {t('bindings.check')}
               </Button>
+              <Button onClick={() => navigate(`/bindings/${id}/outbound`)} data-testid="open-outbound">
+                {t('outbound.open')}
+              </Button>
             </Space>
           </Card>
           {report && (

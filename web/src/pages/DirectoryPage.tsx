@@ -1,36 +1,31 @@
-/** Directory: the unit tree (click a unit to list its members) and account search across the directory. */
-import { Card, Col, Input, Row, Table, Tree, Typography } from 'antd';
-import type { DataNode } from 'antd/es/tree';
+/**
+ * Directory: the unit tree (click a unit to list its members; add, rename, move, remove units) and account search
+ * across the directory; each account opens its page; new accounts are added here.
+ */
+import { App, Button, Card, Col, Input, Row, Table, Tree, Typography } from 'antd';
 import { useMemo, useState } from 'react';
-import type { AccountView, UnitView } from '../api-client.ts';
+import type { AccountView } from '../api-client.ts';
 import { useI18n } from '../i18n.tsx';
+import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 import { ErrorAlert, StatusTag } from '../ui.tsx';
-
-/** Builds the antd tree from the flat unit list (parents before children is not assumed). */
-function toTree(units: UnitView[]): DataNode[] {
-  const children = new Map<string | null, UnitView[]>();
-  for (const unit of units) children.set(unit.parentId, [...(children.get(unit.parentId) ?? []), unit]);
-  const ids = new Set(units.map((u) => u.id));
-  const build = (parent: string | null): DataNode[] =>
-    (children.get(parent) ?? [])
-      .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name))
-      .map((unit) => ({ key: unit.id, title: `${unit.name} (${unit.memberCount})`, children: build(unit.id) }));
-  // Roots: no parent, or a parent this list does not hold.
-  const roots = units.filter((u) => u.parentId === null || !ids.has(u.parentId));
-  return roots.flatMap((root) => [{ key: root.id, title: `${root.name} (${root.memberCount})`, children: build(root.id) }]);
-}
+import { unitTree } from '../unit-tree.ts';
+import { AccountForm } from './AccountForm.tsx';
+import { UnitActions } from './UnitActions.tsx';
 
 export function DirectoryPage() {
   const { t } = useI18n();
   const { api } = useSession();
+  const { message } = App.useApp();
+  const [adding, setAdding] = useState(false);
   const [q, setQ] = useState('');
   const [unitId, setUnitId] = useState<string>();
   const [page, setPage] = useState(1);
   const units = useLoad(() => api.listUnits(), [api]);
   const accounts = useLoad(() => api.listAccounts({ q: q || undefined, unitId, offset: (page - 1) * 20, limit: 20 }), [api, q, unitId, page]);
-  const tree = useMemo(() => toTree(units.data ?? []), [units.data]);
+  const tree = useMemo(() => unitTree(units.data ?? [], (unit) => `${unit.name} (${unit.memberCount})`), [units.data]);
+  const selected = units.data?.find((unit) => unit.id === unitId);
   return (
     <>
       <Typography.Title level={1} style={{ fontSize: 24 }}>
@@ -40,6 +35,16 @@ export function DirectoryPage() {
       <Row gutter={16}>
         <Col xs={24} md={8}>
           <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('directory.units')}</h2>}>
+            <UnitActions
+              units={units.data ?? []}
+              selected={selected}
+              onChanged={(id) => {
+                setUnitId(id);
+                setPage(1);
+                units.reload();
+                accounts.reload();
+              }}
+            />
             {tree.length > 0 ? (
               <Tree
                 treeData={tree}
@@ -57,7 +62,14 @@ export function DirectoryPage() {
           </Card>
         </Col>
         <Col xs={24} md={16}>
-          <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('directory.accounts')}</h2>}>
+          <Card
+            title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('directory.accounts')}</h2>}
+            extra={
+              <Button type="primary" onClick={() => setAdding(true)} disabled={!units.data?.length} data-testid="account-add">
+                {t('directory.account.add')}
+              </Button>
+            }
+          >
             <Input.Search
               aria-label={t('directory.search')}
               placeholder={t('directory.search')}
@@ -85,7 +97,14 @@ export function DirectoryPage() {
                 onChange: setPage,
               }}
               columns={[
-                { title: t('directory.displayName'), dataIndex: 'displayName' },
+                {
+                  title: t('directory.displayName'),
+                  render: (_, a) => (
+                    <Link to={`/directory/accounts/${a.id}`} testId="account-link">
+                      {a.displayName}
+                    </Link>
+                  ),
+                },
                 { title: t('directory.username'), dataIndex: 'username' },
                 { title: t('directory.title2'), render: (_, a) => a.title ?? '' },
                 { title: t('directory.mobile'), render: (_, a) => a.mobile ?? '' },
@@ -96,6 +115,17 @@ export function DirectoryPage() {
           </Card>
         </Col>
       </Row>
+      <AccountForm
+        open={adding}
+        units={units.data ?? []}
+        defaultUnitId={unitId}
+        onCancel={() => setAdding(false)}
+        onSaved={(account) => {
+          setAdding(false);
+          void message.success(t('directory.account.added'));
+          navigate(`/directory/accounts/${account.id}`);
+        }}
+      />
     </>
   );
 }
