@@ -7,100 +7,27 @@
  * `test/artifacts/` and axe finds no serious or critical violation on any page. Skipped, saying so, without chromium
  * or a build.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/cli/serve.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { CONSOLE_DIST_DIR } from '../../src/http/console.ts';
+import { describe, expect, it } from 'vitest';
 import { useEmulator, type EmulatorHandle } from '../support/emulator.ts';
-import { createScratchPostgresDatabase, testDatabaseKinds, type ScratchDatabase } from '../support/test-database.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const skipReason = !existsSync(CHROMIUM)
-  ? `SKIPPED: no chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(join(CONSOLE_DIST_DIR, 'index.html'))
-    ? 'SKIPPED: the console is not built (npm run build:web)'
-    : '';
+import { testDatabaseKinds } from '../support/test-database.ts';
+import { languagesOn, skipReason, useConsoleServer, type Lang } from './console-harness.ts';
 
 const TEXT = {
   en: { overview: 'Overview', apps: 'Applications', range7d: 'Last 7 days', saved: 'Saved' },
   'zh-CN': { overview: '概览', apps: '应用', range7d: '最近 7 天', saved: '已保存' },
 } as const;
 
-/** A free loopback port, so PUBLIC_URL (the issuer, the workbench URL) is the address the test reaches. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 for (const kind of testDatabaseKinds) {
   describe(`overview health, charts and applications in a browser (${kind})`, () => {
-    const emulators: Record<'en' | 'zh-CN', EmulatorHandle> = {
+    const emulators: Record<Lang, EmulatorHandle> = {
       en: useEmulator({ seed: `console-apps-en-${kind}`, users: 20, qps: 0 }),
       'zh-CN': useEmulator({ seed: `console-apps-zh-${kind}`, users: 20, qps: 0 }),
     };
-    let dataDir: string;
-    let scratch: ScratchDatabase | undefined;
-    let stop: (() => Promise<void>) | undefined;
-    let baseUrl: string;
-    let token: string;
-    let browser: Browser | undefined;
-
-    beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'dingbridge-console-apps-'));
-      scratch = kind === 'postgres' ? await createScratchPostgresDatabase() : undefined;
-      const port = await freePort();
-      baseUrl = `http://127.0.0.1:${port}`;
-      const config = loadConfig(
-        {
-          DATA_DIR: dataDir,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          PUBLIC_URL: baseUrl,
-          LOG_LEVEL: 'warn',
-          ...(scratch ? { DATABASE_URL: scratch.url, DINGBRIDGE_SECRET_KEY: 'c'.repeat(64) } : {}),
-        },
-        { onWarning: () => {} },
-      );
-      stop = await serve(config, { logger: pino({ level: 'warn' }), print: () => {} });
-      token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-      if (!skipReason) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await stop?.();
-      await scratch?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-
-    async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
-      return JSON.parse(text) as T;
-    }
+    const server = useConsoleServer(kind);
 
     /** The provider's token endpoint with `client_secret_basic`: a bogus code is `invalid_grant` only for a known client. */
     async function tokenEndpointAnswer(clientId: string, secret: string): Promise<string> {
-      const discovery = (await (await fetch(`${baseUrl}/oidc/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+      const discovery = (await (await fetch(`${server.baseUrl}/oidc/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
       const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64');
       const response = await fetch(discovery.token_endpoint, {
         method: 'POST',
@@ -110,39 +37,26 @@ for (const kind of testDatabaseKinds) {
       return ((await response.json()) as { error: string }).error;
     }
 
-    for (const lang of ['en', 'zh-CN'] as const) {
+    for (const lang of languagesOn(kind)) {
       it.skipIf(skipReason !== '')(skipReason || `shows health and charts, registers and edits an application, in ${lang}`, async () => {
         const emulator = emulators[lang];
         const text = TEXT[lang];
-        const context = await browser!.newContext({ locale: lang, viewport: { width: 1280, height: 900 }, bypassCSP: true }); // axe is injected inline
-        const page = await context.newPage();
-        page.setDefaultTimeout(15_000);
-        const shot = async (name: string) => {
-          mkdirSync(ARTIFACTS, { recursive: true });
-          await page.screenshot({ path: join(ARTIFACTS, `console-${name}-${lang}-${kind}.png`), fullPage: true });
-          await expectAccessible(page, `${name} (${lang})`);
-        };
+        const opened = await server.open(lang, `apps-${kind}`);
+        const { page, shot } = opened;
+        let failed = true;
         try {
           // A binding synced through the API; the overview then shows it healthy and the sync in its charts.
-          const binding = await api<{ id: string }>('POST', '/api/v1/bindings', {
-            name: `Apps corp ${lang}`,
-            corpId: emulator.corpId,
-            appKey: emulator.appKey,
-            appSecret: emulator.appSecret,
-            apiBase: emulator.url,
-          });
-          const run = await api<{ id: string }>('POST', `/api/v1/bindings/${binding.id}/sync`, {});
-          await expect.poll(async () => (await api<{ status: string }>('GET', `/api/v1/runs/${run.id}`)).status, { timeout: 20_000 }).toBe('succeeded');
-          const done = await api<{ apiCalls: { total: number } }>('GET', `/api/v1/runs/${run.id}`);
+          const { binding, run } = await server.bindAndSync(emulator, { name: `Apps corp ${lang}` });
+          const done = await server.api<{ apiCalls: { total: number } }>('GET', `/api/v1/runs/${run.id}`);
 
-          await page.goto(baseUrl);
-          await page.fill('[data-testid=token]', token);
+          await page.goto(server.baseUrl);
+          await page.fill('[data-testid=token]', server.token);
           await page.click('[data-testid=sign-in]');
           await page.waitForSelector(`[data-testid=overview-bindings] tr[data-row-key="${binding.id}"] [data-testid=health-state][data-state=ok]`);
           expect(await page.getAttribute(`tr[data-row-key="${binding.id}"] [data-testid=health-credentials]`, 'data-state')).toBe('ok');
           expect(await page.getAttribute(`tr[data-row-key="${binding.id}"] [data-testid=health-errors]`, 'data-count')).toBe('0');
           // The charts count every run and call of the server (the other language's too), as the API does.
-          const runs = await api<{ items: { apiCalls: { total: number } }[] }>('GET', '/api/v1/runs?limit=500');
+          const runs = await server.api<{ items: { apiCalls: { total: number } }[] }>('GET', '/api/v1/runs?limit=500');
           await page.waitForSelector('[data-testid=chart-runs]');
           expect(Number(await page.getAttribute('[data-testid=chart-runs]', 'data-total'))).toBe(runs.items.length);
           expect(Number(await page.getAttribute('[data-testid=chart-calls]', 'data-total'))).toBe(runs.items.reduce((sum, r) => sum + r.apiCalls.total, 0));
@@ -174,7 +88,7 @@ for (const kind of testDatabaseKinds) {
           await shot('app-secret');
 
           // The provider knows the client and takes the secret; a wrong secret it refuses.
-          const apps = await api<{ items: { clientId: string; name: string }[] }>('GET', '/api/v1/apps');
+          const apps = await server.api<{ items: { clientId: string; name: string }[] }>('GET', '/api/v1/apps');
           expect(apps.items.find((a) => a.clientId === clientId)?.name).toBe(`Wiki ${lang}`);
           expect(await tokenEndpointAnswer(clientId, secret)).toBe('invalid_grant');
           expect(await tokenEndpointAnswer(clientId, `${secret}x`)).toBe('invalid_client');
@@ -183,8 +97,8 @@ for (const kind of testDatabaseKinds) {
           await page.click('[data-testid=app-secret-done]');
           await page.waitForURL(new RegExp(`/apps/${clientId}$`));
           await page.waitForSelector('[data-testid=app-configure]');
-          expect((await page.textContent('[data-testid=app-issuer]'))!.trim()).toBe(`${baseUrl}/oidc`);
-          expect((await page.textContent('[data-testid=app-workbench-url]'))!.trim()).toBe(`${baseUrl}/sso/workbench/${clientId}?corpid=$CORPID$`);
+          expect((await page.textContent('[data-testid=app-issuer]'))!.trim()).toBe(`${server.baseUrl}/oidc`);
+          expect((await page.textContent('[data-testid=app-workbench-url]'))!.trim()).toBe(`${server.baseUrl}/sso/workbench/${clientId}?corpid=$CORPID$`);
           expect(await page.content()).not.toContain(secret);
           await page.fill('[data-testid=app-redirect-uris]', 'https://wiki.example.com/oidc/callback#top');
           await page.click('[data-testid=app-save]');
@@ -194,7 +108,7 @@ for (const kind of testDatabaseKinds) {
           await page.click('[data-testid=app-save]');
           await page.waitForSelector(`.ant-message >> text=${text.saved}`);
           await expect
-            .poll(async () => (await api<{ redirectUris: string[] }>('GET', `/api/v1/apps/${clientId}`)).redirectUris)
+            .poll(async () => (await server.api<{ redirectUris: string[] }>('GET', `/api/v1/apps/${clientId}`)).redirectUris)
             .toEqual(['https://wiki.example.com/oidc/callback', 'https://wiki2.example.com/oidc/callback']);
           await shot('app');
 
@@ -206,27 +120,11 @@ for (const kind of testDatabaseKinds) {
           expect(await page.locator(`[data-testid=apps] a[href="/apps/${clientId}"]`).count()).toBe(0);
           expect(await tokenEndpointAnswer(clientId, secret)).toBe('invalid_client');
           await shot('apps');
-        } catch (error) {
-          mkdirSync(ARTIFACTS, { recursive: true });
-          await page.screenshot({ path: join(ARTIFACTS, `console-apps-failure-${lang}-${kind}.png`), fullPage: true }).catch(() => undefined);
-          throw error;
+          failed = false;
         } finally {
-          await context.close();
+          await opened.close(failed);
         }
       }, 60_000);
     }
   });
-}
-
-/** Runs axe in the page; serious and critical violations fail the test, listed by rule and element. */
-async function expectAccessible(page: Page, where: string): Promise<void> {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    // Runs in the page; the test's own types have no DOM, and the page's `axe` is what the tag above installed.
-    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown; failureSummary?: string }[] }[] }> } }).axe;
-    const result = await axe.run('html', { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`) }));
-  });
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious, `axe on ${where}`).toEqual([]);
 }

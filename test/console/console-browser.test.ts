@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { API_ROUTES, openApiPath } from '../../web/src/api-routes.ts';
 import { useEmulator, type EmulatorHandle } from '../support/emulator.ts';
 import { testDatabaseKinds } from '../support/test-database.ts';
-import { signIn, skipReason, useConsoleServer, type Lang } from './console-harness.ts';
+import { languagesOn, signIn, skipReason, useConsoleServer, type Lang } from './console-harness.ts';
 
 const USERS = 40;
 /** A permission the check probes (§4.4 `topapi/v2/user/get`), withheld by the emulator at first. */
@@ -41,7 +41,7 @@ for (const kind of testDatabaseKinds) {
       }
     });
 
-    for (const lang of ['en', 'zh-CN'] as const) {
+    for (const lang of languagesOn(kind)) {
       it.skipIf(skipReason !== '')(skipReason || `binds through the wizard, syncs, approves a held run and finds a person, in ${lang}`, async () => {
         const emulator = emulators[lang];
         const en = lang === 'en';
