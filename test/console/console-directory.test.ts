@@ -65,7 +65,9 @@ for (const kind of testDatabaseKinds) {
           await page.waitForSelector(`[data-testid=account-links] td:text-is("${person.userid}")`);
           expect(await page.textContent('[data-testid=account-links]')).toContain(emulator.corpId);
           expect(await page.locator('[data-testid=account-memberships] tbody tr').count()).toBeGreaterThan(0);
-          await page.waitForSelector(`[data-testid=account-history] td:text-is("account.create")`);
+          await page.waitForSelector(`[data-testid=account-history] td span[title="account.create"]`);
+          // The operation is named in the reader's language (its code stays in the title).
+          expect(await page.textContent(`[data-testid=account-history] td span[title="account.create"]`)).toBe(lang === 'en' ? 'Create account' : '新建账号');
           expect(await page.locator(`[data-testid=account-history] a[href="/runs/${run.id}"]`).count()).toBeGreaterThan(0);
           await page.waitForSelector('[data-testid=account-owned]');
           await shot('account');

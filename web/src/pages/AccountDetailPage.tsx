@@ -193,7 +193,11 @@ export function AccountDetailPage({ id }: { id: string }) {
                     ),
                 },
                 { title: t('runs.binding'), dataIndex: 'bindingName' },
-                { title: t('runs.op'), render: (_, entry) => (entry.source === 'sync' ? entry.op : entry.operation) },
+                {
+                  title: t('runs.op'),
+                  render: (_, entry) =>
+                    entry.source === 'sync' ? <span title={entry.op}>{t(`plan.op.${entry.op}` as MessageKey) ?? entry.op}</span> : entry.operation,
+                },
                 { title: t('common.status'), render: (_, entry) => <StatusTag status={entry.status} /> },
                 { title: t('directory.history.changes'), render: (_, entry) => <Changes entry={entry} units={units} /> },
                 { title: t('runs.reason'), render: (_, entry) => reasonOf(entry) },
