@@ -17,4 +17,5 @@ export type { OutboundBinding, OutboundScopeSource } from './outbound-scope.ts';
 export { createOutbound, type Outbound, type OutboundDeps } from './outbound-service.ts';
 export { dingTalkUserId, type MobileConflictPolicy } from './outbound-delivery.ts';
 export { dingTalkMobile } from './outbound-mapping.ts';
+export { usersInDelivery } from './outbound-in-flight.ts';
 export * from './outbound-contract.ts';

@@ -14,6 +14,9 @@
  *   waits for a complete snapshot (the next full sync or reconciliation).
  * - The local view is loaded for the touched ids only (the linked units, the named people's accounts and
  *   memberships, candidate accounts sharing a match key or username with them), not the whole directory.
+ * - People an outbound delivery is writing (an outbox row for their account) are left out: DingTalk's event for our
+ *   own create or delete may come before the delivery commits its link or unlink, and must not create a second
+ *   account or make a leaver of the account being unlinked.
  * - Out-of-order and duplicated events converge: whatever order they come in, each batch plans against DingTalk's
  *   current state and the directory's current state.
  */
@@ -24,6 +27,7 @@ import { isAppError, systemClock, type Clock } from '../core/index.ts';
 import type { Database, JsonValue } from '../db/index.ts';
 import { json } from '../db/index.ts';
 import { isDingTalkError, type DingTalkClient, type UserDetail } from '../dingtalk/index.ts';
+import { usersInDelivery } from '../outbound/index.ts';
 import type { AddressBookSnapshot, SnapshotDepartment, SnapshotUser } from './address-book-crawl.ts';
 import { applyPlan } from './apply-plan.ts';
 import { mapUserRecord } from './field-mapping.ts';
@@ -85,8 +89,16 @@ export async function syncEventBatch(deps: EventSyncDeps, touch: EventTouch): Pr
   const client = context.client;
   const callsBefore = client.stats().total;
   try {
+    // People an outbound delivery is writing (the event is often for that very write) are the delivery's to link or
+    // unlink; read before the links, so a delivery that commits meanwhile is seen linked (`usersInDelivery`).
+    const delivering = await usersInDelivery(db, binding.id, touch.userids);
     const units = await loadLinkedUnits(db, binding.id);
-    const fetched = await fetchTouched(client, touch, units, crawlRootsOf(binding.scope));
+    const fetched = await fetchTouched(
+      client,
+      delivering.size === 0 ? touch : { ...touch, userids: touch.userids.filter((userid) => !delivering.has(userid)) },
+      units,
+      crawlRootsOf(binding.scope),
+    );
     const snapshot = partialSnapshot(binding.scope.kind === 'all', crawlRootsOf(binding.scope), units, binding.targetUnitId, fetched);
     await db.updateTable('sync_runs').set({ step: 'load' }).where('id', '=', runId).execute();
     const touchedUserids = [...new Set([...fetched.users.keys(), ...fetched.goneUsers])];

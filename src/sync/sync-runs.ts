@@ -21,10 +21,12 @@ import type { Database, JsonValue, SyncRun } from '../db/index.ts';
 import { json } from '../db/index.ts';
 import type { DingTalkClient } from '../dingtalk/index.ts';
 import { JOB_QUEUES, type Jobs } from '../jobs/index.ts';
+import { usersInDelivery } from '../outbound/index.ts';
 import { crawlAddressBook, type AddressBookSnapshot, type CrawlFailure } from './address-book-crawl.ts';
 import { addressBookSourceOf } from './address-book-source.ts';
 import { applyPlan } from './apply-plan.ts';
 import { loadDirectoryView } from './load-directory-view.ts';
+import type { LocalDirectoryView } from './local-directory-view.ts';
 import { syncPlanSchema, type SyncPlan } from './plan-operation.ts';
 import { recordPlannedOps } from './plan-op-record.ts';
 import { crawlRootsOf, ROOT_DEPT_ID, type SyncBinding } from './sync-binding.ts';
@@ -328,11 +330,14 @@ class RunPipeline {
     const fatal = fatalCrawlFailure(snapshot);
     if (fatal) throw fatal;
 
-    const local = await this.inStep(row.id, 'load', () =>
-      loadDirectoryView(this.db, { id: context.binding.id, targetUnitId: context.binding.targetUnitId }),
-    );
+    const { snapshot: settled, local } = await this.inStep(row.id, 'load', async () => {
+      // Read before the links: a delivery committing meanwhile is then seen linked (`usersInDelivery`).
+      const delivering = await usersInDelivery(this.db, context.binding.id);
+      const view = await loadDirectoryView(this.db, { id: context.binding.id, targetUnitId: context.binding.targetUnitId });
+      return withoutDelivering(snapshot, view, delivering);
+    });
     const plan = await this.inStep(row.id, 'plan', () =>
-      Promise.resolve(planSync({ binding: context.binding, snapshot, local, now: this.clock.now() })),
+      Promise.resolve(planSync({ binding: context.binding, snapshot: settled, local, now: this.clock.now() })),
     );
     const crawlCounts = { departments: snapshot.departments.size, users: snapshot.users.size };
     const verdict = await this.inStep(row.id, 'guard', () =>
@@ -603,4 +608,21 @@ function notHeld(run: SyncRun): AppError {
     status: 409,
     details: { id: run.id, status: run.status },
   });
+}
+
+/**
+ * The snapshot and the local view without the people an outbound delivery is writing: a create or delete of ours
+ * that the crawl saw but whose link or unlink is not committed yet is the delivery's to finish, not a new person or
+ * a leaver. Their memberships stay in the view, so their units still count as occupied.
+ */
+function withoutDelivering(
+  snapshot: AddressBookSnapshot,
+  local: LocalDirectoryView,
+  delivering: ReadonlySet<string>,
+): { snapshot: AddressBookSnapshot; local: LocalDirectoryView } {
+  if (delivering.size === 0) return { snapshot, local };
+  return {
+    snapshot: { ...snapshot, users: new Map([...snapshot.users].filter(([userid]) => !delivering.has(userid))) },
+    local: { ...local, accounts: local.accounts.filter((account) => !delivering.has(account.userid)) },
+  };
 }

@@ -6,10 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql, type Transaction } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDingbridge, type Dingbridge } from '../../src/app.ts';
 import type { Bindings, BindingView } from '../../src/bindings/index.ts';
+import type { Database } from '../../src/db/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createAdminTokens, createHttpServer } from '../../src/http/index.ts';
 import { createOutbound, dingTalkUserId, type Outbound, type OutboxChange } from '../../src/outbound/index.ts';
@@ -231,17 +233,108 @@ describeEachDatabase('outbound provisioning to the emulator', ({ database }) => 
     expect((await app.api.outbound.log(binding.id, { limit: 1 })).entries[0]).toMatchObject({ objectId: backend, operation: 'delete', status: 'delivered' });
   });
 
+  /**
+   * A delivery that died after its DingTalk write and before its commit: the outbox row stays, leased by the dead
+   * worker, while DingTalk's event for that write arrives and is processed (and a full sync may run) first. The
+   * inbound side must leave that user to the delivery; once the lease is released the delivery finishes.
+   */
+  const leaseToDeadWorker = (trx: Transaction<Database>, accountId: string) =>
+    trx
+      .updateTable('outbound_outbox')
+      .set({ claimed_by: 'outbound-dead', claimed_until: new Date(Date.now() + 3_600_000) })
+      .where('object_kind', '=', 'account')
+      .where('object_id', '=', accountId)
+      .execute();
+  const releaseLease = async (accountId: string) => {
+    await db().updateTable('outbound_outbox').set({ claimed_by: null, claimed_until: null }).where('object_id', '=', accountId).execute();
+    await record([{ kind: 'account.upsert', accountId }]); // the restarted worker's drain
+  };
+  const eventProcessed = (eventType: string, userid: string) =>
+    until(
+      async () =>
+        (
+          await db()
+            .selectFrom('event_inbox')
+            .select('id')
+            .where('event_type', '=', eventType)
+            .where('status', '=', 'processed')
+            .where(sql<boolean>`payload::text like ${`%${userid}%`}`)
+            .executeTakeFirst()
+        )?.id,
+      `the processed ${eventType} event of ${userid}`,
+    );
+  const fullSync = async () => {
+    const run = await app.api.runs.start(binding.id);
+    const ended = await until(async () => {
+      const view = await app.api.runs.show(run.id);
+      return ['succeeded', 'partial', 'failed', 'held'].includes(view.status) ? view : undefined;
+    }, 'a full sync');
+    expect(ended.status).toBe('succeeded');
+  };
+  const accountCount = async () => Number((await db().selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
   it('adopts a user an interrupted delivery already created instead of creating a second one', async () => {
     const id = crypto.randomUUID();
-    await db().insertInto('accounts').values({ id, username: 'ob.crash', display_name: '崩溃 测试', mobile: '13912340009' }).execute();
-    await db().insertInto('memberships').values({ account_id: id, unit_id: rd, is_main: true }).execute();
+    const userid = dingTalkUserId(id);
+    await db().transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({ id, username: 'ob.crash', display_name: '崩溃 测试', mobile: '13912340009' }).execute();
+      await trx.insertInto('memberships').values({ account_id: id, unit_id: rd, is_main: true }).execute();
+      await outbound.outbox.record(trx, [{ kind: 'account.upsert', accountId: id }]);
+      await leaseToDeadWorker(trx, id);
+    });
+    const accounts = await accountCount();
     // The create landed, the process died before it committed the link.
     const client = await services().clientOf(binding.id);
-    await client.users.create({ userid: dingTalkUserId(id), name: '崩溃 测试', mobile: '13912340009', dept_id_list: [Number(await linkOf('dingtalk_dept', rd))] });
-    await record([{ kind: 'account.upsert', accountId: id }]);
+    await client.users.create({ userid, name: '崩溃 测试', mobile: '13912340009', dept_id_list: [Number(await linkOf('dingtalk_dept', rd))] });
+    // DingTalk's user_add_org for it, and a full sync, come before the delivery is retried: neither creates a second account.
+    await eventProcessed('user_add_org', userid);
+    await fullSync();
+    expect(await accountCount()).toBe(accounts);
+    expect(await linkOf('dingtalk_user', id)).toBeUndefined();
+
+    await releaseLease(id);
     await idle();
-    expect(await linkOf('dingtalk_user', id)).toBe(dingTalkUserId(id));
+    expect(await linkOf('dingtalk_user', id)).toBe(userid);
+    expect(await accountCount()).toBe(accounts);
     expect((await org()).users.filter((u) => u.mobile === '13912340009')).toHaveLength(1);
+  });
+
+  it('unlinks a user an interrupted delivery already deleted, and the leave event takes nothing from the account', async () => {
+    const id = crypto.randomUUID();
+    const userid = dingTalkUserId(id);
+    await db().transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({ id, username: 'ob.leaver', display_name: '离开 测试', mobile: '13912340010' }).execute();
+      await trx.insertInto('memberships').values({ account_id: id, unit_id: rd, is_main: true }).execute();
+      await outbound.outbox.record(trx, [{ kind: 'account.upsert', accountId: id }]);
+    });
+    await idle();
+    expect(await linkOf('dingtalk_user', id)).toBe(userid);
+    await db().transaction().execute(async (trx) => {
+      await trx.updateTable('accounts').set({ status: 'disabled', disabled_at: new Date(), disabled_by: 'admin' }).where('id', '=', id).execute();
+      await outbound.outbox.record(trx, [{ kind: 'account.upsert', accountId: id }]);
+      await leaseToDeadWorker(trx, id);
+    });
+    // The delete landed, the process died before it committed the unlink.
+    const client = await services().clientOf(binding.id);
+    await client.users.delete(userid);
+    await eventProcessed('user_leave_org', userid);
+    await fullSync();
+    const memberships = () => db().selectFrom('memberships').select('unit_id').where('account_id', '=', id).execute();
+    expect(await memberships()).toEqual([{ unit_id: rd }]);
+
+    await releaseLease(id);
+    await idle();
+    expect(await linkOf('dingtalk_user', id)).toBeUndefined();
+    expect(await db().selectFrom('accounts').select(['status', 'disabled_by']).where('id', '=', id).executeTakeFirst()).toEqual({ status: 'disabled', disabled_by: 'admin' });
+    expect(await memberships()).toEqual([{ unit_id: rd }]);
+    // Enabled again, the account comes back to DingTalk under the same userid, in its unit.
+    await db().transaction().execute(async (trx) => {
+      await trx.updateTable('accounts').set({ status: 'enabled', disabled_at: null, disabled_by: null }).where('id', '=', id).execute();
+      await outbound.outbox.record(trx, [{ kind: 'account.upsert', accountId: id }]);
+    });
+    await idle();
+    expect(await linkOf('dingtalk_user', id)).toBe(userid);
+    expect((await org()).users.find((u) => u.userid === userid)?.depts.map((d) => d.dept_id)).toEqual([Number(await linkOf('dingtalk_dept', rd))]);
   });
 
   it('execute addition lists what is not linked yet as a dry run, then pushes it', async () => {
