@@ -4,12 +4,12 @@
  * echoes the secret) and `POST /api/v1/bindings/:id/preview-mapping` (an unsaved mapping and matching rules tried on
  * real DingTalk people; bad expressions answered with the parser's own message, field by field).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createBindings, type Bindings, type CredentialTestReport, type MappingPreview } from '../../src/bindings/index.ts';
-import { createSecretBox, SecretKey } from '../../src/config/index.ts';
+import { type Bindings, type CredentialTestReport, type MappingPreview } from '../../src/bindings/index.ts';
 import { parseExpression } from '../../src/sync/index.ts';
+import { createTestBindings } from '../directory/directory-fixture.ts';
 import { createInMemoryApi } from '../http/in-memory-api.ts';
 import { GOOD_TOKEN, startTestServer } from '../http/test-server.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -36,16 +36,7 @@ describeEachDatabase('binding wizard routes', ({ database }) => {
   const auth = { authorization: `Bearer ${GOOD_TOKEN}` };
 
   beforeAll(async () => {
-    bindings = createBindings({
-      db: database().db,
-      secretBox: createSecretBox(new SecretKey(randomBytes(32), 'env')),
-      publicUrl: 'https://idp.example.com',
-      createTargetUnit: async (name, trx) => {
-        const id = randomUUID();
-        await trx.insertInto('units').values({ id, name, parent_id: null }).execute();
-        return id;
-      },
-    });
+    bindings = createTestBindings(database().db);
     app = (await startTestServer({ api: { ...createInMemoryApi(), bindings } })).app;
   });
   afterAll(async () => {
