@@ -131,6 +131,20 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     return null;
   };
 
+  /** The local account (other than `accountId`) DingTalk user `userid` is linked to in the binding, if any. */
+  const linkedElsewhere = async (bindingId: string, userid: string, accountId: string) => {
+    const row = await db
+      .selectFrom('external_identities as e')
+      .innerJoin('accounts as a', 'a.id', 'e.local_id')
+      .select(['a.id', 'a.display_name'])
+      .where('e.binding_id', '=', bindingId)
+      .where('e.kind', '=', 'dingtalk_user')
+      .where('e.external_id', '=', userid)
+      .where('e.local_id', '!=', accountId)
+      .executeTakeFirst();
+    return row ? { accountId: row.id, displayName: row.display_name } : undefined;
+  };
+
   /** Marks a row done: links, pushed fields, log and the row's removal in one transaction. */
   const finish = async (row: OutboxRow, outcome: Outcome, pushed: { fields: JsonObject } | null, link: { unionid?: string | null } | null) => {
     await db.transaction().execute(async (trx) => {
@@ -332,7 +346,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       dept_id_list: depts.map((dept) => dept.dept_id),
     };
     if (link === null) {
-      const created = await createUser(client, fields, account.id, deps.mobileConflict ?? 'link');
+      const created = await createUser(client, fields, account.id, deps.mobileConflict ?? 'link', (owner) => linkedElsewhere(row.binding_id, owner, account.id));
       let request: Partial<UserFields> = fields;
       if (created.adopted) {
         // Someone already there (our own earlier create, or the mobile's owner): make them match.
@@ -480,6 +494,7 @@ async function createUser(
   fields: UserFields,
   accountId: string,
   policy: MobileConflictPolicy,
+  linkedTo: (userid: string) => Promise<{ accountId: string; displayName: string } | undefined>,
 ): Promise<{ userid: string; unionid: string | null; adopted: boolean }> {
   const userid = dingTalkUserId(accountId);
   if (fields.mobile === null) {
@@ -514,6 +529,18 @@ async function createUser(
         });
       }
       const { userid: owner } = await client.users.getByMobile(fields.mobile);
+      // The mobile's owner is someone else's already (a synced person, or another pushed account): adopting them would
+      // overwrite that person's profile in DingTalk and leave this account unlinked. Two accounts, one phone: a person
+      // must decide which one is right.
+      const other = await linkedTo(owner);
+      if (other) {
+        throw new AppError(
+          'outbound.mobile_taken',
+          `The mobile of account ${accountId} belongs to DingTalk user ${owner}, who is already linked to account ${other.accountId} (${other.displayName}). ` +
+            'Correct the mobile of one of the two accounts, or remove the duplicate account, then retry.',
+          { status: 409, details: { accountId, errcode, userid: owner, linkedAccountId: other.accountId }, cause: error },
+        );
+      }
       const existing = await client.users.get(owner);
       return { userid: owner, unionid: existing.unionid, adopted: true };
     }

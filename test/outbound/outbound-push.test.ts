@@ -337,6 +337,26 @@ describeEachDatabase('outbound provisioning to the emulator', ({ database }) => 
     expect((await org()).users.find((u) => u.userid === userid)?.depts.map((d) => d.dept_id)).toEqual([Number(await linkOf('dingtalk_dept', rd))]);
   });
 
+  it("refuses an account whose mobile belongs to someone already linked, leaving that person's DingTalk profile alone", async () => {
+    const exported = await app.api.directory.export();
+    const synced = exported.accounts.find((a) => a.external?.userid && a.mobile)!;
+    const before = (await org()).users.find((u) => u.userid === synced.external!.userid)!;
+    const twin = crypto.randomUUID();
+    await db().transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({ id: twin, username: 'ob.twin', display_name: '重复 手机', mobile: synced.mobile }).execute();
+      await trx.insertInto('memberships').values({ account_id: twin, unit_id: rd, is_main: true }).execute();
+      await outbound.outbox.record(trx, [{ kind: 'account.upsert', accountId: twin }]);
+    });
+    await idle();
+    expect(await linkOf('dingtalk_user', twin)).toBeUndefined();
+    expect(await linkOf('dingtalk_user', synced.id)).toBe(synced.external!.userid);
+    const after = (await org()).users.find((u) => u.userid === synced.external!.userid)!;
+    expect(after).toEqual(before);
+    const failed = (await app.api.outbound.log(binding.id, { status: 'failed' })).entries.find((entry) => entry.objectId === twin)!;
+    expect(failed.error).toMatchObject({ code: 'outbound.mobile_taken' });
+    expect(JSON.stringify(failed.error)).toContain(synced.id);
+  });
+
   it('execute addition lists what is not linked yet as a dry run, then pushes it', async () => {
     const unit = crypto.randomUUID();
     await db().insertInto('units').values({ id: unit, name: 'Outbound Later', parent_id: rd, binding_id: null }).execute();
