@@ -161,7 +161,7 @@ export async function openDingbridge(config: Config, options: OpenOptions): Prom
     runs,
     events,
     auth,
-    activity: createActivity({ db: database.db, bindings, clock }),
+    activity: createActivity({ db: database.db, bindings, clock, streamStatus: (id) => streamListener.status().find((entry) => entry.bindingId === id) }),
     api: { bindings, runs, directory, apps: auth.apps, units: management.units, accounts: management.accounts, outbound: outbound.service },
     async startWorkers() {
       if (workersStarted) return;

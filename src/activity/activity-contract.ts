@@ -28,7 +28,7 @@ export const bindingHealthSchema = z.object({
   /**
    * The summary: `error` (the last run failed, or events or outbound deliveries failed, or DingTalk refused the
    * credentials), `warning` (the last run was partial or is held, or events wait longer than
-   * {@link EVENT_LAG_WARNING_SECONDS}), `ok`, or `idle` (never synced).
+   * {@link EVENT_LAG_WARNING_SECONDS}, or the Stream connection is not open), `ok`, or `idle` (never synced).
    */
   state: z.enum(['ok', 'warning', 'error', 'idle']),
   /** The latest run of any kind, dry runs included. */
@@ -66,6 +66,20 @@ export const bindingHealthSchema = z.object({
     /** Deliveries given up on after their retries (`dingbridge outbound retry` queues them again). */
     failed: z.number(),
   }),
+  /**
+   * The Stream connection (§9) as the replica that answered holds it; null unless the binding is in Stream mode and
+   * this process runs the listener. Every replica connects on its own, so another replica may be in another state.
+   */
+  stream: z
+    .object({
+      state: z.enum(['idle', 'connecting', 'open', 'backoff', 'closed']),
+      connectedAt: z.iso.datetime().nullable(),
+      lastEventAt: z.iso.datetime().nullable(),
+      /** Connections opened after the first (DingTalk's periodic disconnects included). */
+      reconnects: z.number(),
+      lastError: z.string().nullable(),
+    })
+    .nullable(),
   /**
    * What the last run that reached DingTalk says of the credentials and permissions: `ok` (it crawled), `failing`
    * (DingTalk refused: see `code`, `message`), `unknown` (no such run yet). Never a live call: the binding's

@@ -25,6 +25,17 @@ export interface ActivityDeps {
   /** For `binding.not_found`, the bindings area's own error. */
   bindings: Pick<BindingsService, 'show'>;
   clock: Clock;
+  /** This process's Stream connection of a binding (the events area's listener), when it has one. */
+  streamStatus?: (bindingId: string) => StreamStatus | undefined;
+}
+
+/** What the Stream listener reports of one binding's connection (times in epoch milliseconds). */
+export interface StreamStatus {
+  state: 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+  connectedAt: number | null;
+  lastEventAt: number | null;
+  reconnects: number;
+  lastError: string | null;
 }
 
 const RANGES: Record<ActivityRange, { unit: 'hour' | 'day'; count: number }> = {
@@ -109,6 +120,13 @@ export function createActivity(deps: ActivityDeps): ActivityService {
     return result.rows;
   }
 
+  const streamOf = (bindingId: string): BindingHealth['stream'] => {
+    const status = deps.streamStatus?.(bindingId);
+    if (!status) return null;
+    const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return { state: status.state, connectedAt: at(status.connectedAt), lastEventAt: at(status.lastEventAt), reconnects: status.reconnects, lastError: status.lastError };
+  };
+
   const toHealth = (row: HealthRow, now: number): BindingHealth => {
     const oldest = iso(row.events_oldest_pending_at);
     const lagSeconds = oldest === null ? null : Math.max(0, Math.round((now - Date.parse(oldest)) / 1000));
@@ -147,6 +165,7 @@ export function createActivity(deps: ActivityDeps): ActivityService {
       },
       outbound: { pending: Number(row.outbound_pending), failed: Number(row.outbound_failed) },
       credentials,
+      stream: streamOf(row.id),
     };
     return { ...health, state: stateOf(health) };
   };
@@ -224,7 +243,8 @@ function stateOf(health: Omit<BindingHealth, 'state'>): BindingHealth['state'] {
   const run = health.lastRun;
   if (!run) return health.events.failed > 0 || health.outbound.failed > 0 ? 'error' : 'idle';
   if (run.status === 'failed' || health.events.failed > 0 || health.outbound.failed > 0 || health.credentials.state === 'failing') return 'error';
-  if (run.status === 'partial' || health.heldRuns > 0 || (health.events.lagSeconds ?? 0) > EVENT_LAG_WARNING_SECONDS) return 'warning';
+  const streamDown = health.stream !== null && health.stream.state !== 'open';
+  if (run.status === 'partial' || health.heldRuns > 0 || (health.events.lagSeconds ?? 0) > EVENT_LAG_WARNING_SECONDS || streamDown) return 'warning';
   return 'ok';
 }
 

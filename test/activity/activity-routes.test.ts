@@ -204,6 +204,29 @@ describeEachDatabase('overview health and activity routes', ({ database }) => {
     expect(eventRun.apiCalls.total).toBeGreaterThan(0);
   });
 
+  it("shows this server's Stream connection in Stream mode: connected, then reconnected after DingTalk drops it", async () => {
+    expect((await health()).stream).toBeNull();
+    await emulator.control('PUT', `/apps/${emulator.appKey}/events`, { mode: 'stream' });
+    await app.api.bindings.update(binding.id, { events: { mode: 'stream' } });
+    const until = async (what: string, ok: (h: BindingHealth) => boolean): Promise<BindingHealth> => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const h = await health();
+        if (ok(h)) return h;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(h.stream)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const open = await until('the connection to open', (h) => h.stream?.state === 'open');
+    expect(open.stream).toMatchObject({ reconnects: 0, lastError: null });
+    expect(open.stream!.connectedAt).not.toBeNull();
+    await emulator.control('POST', `/apps/${emulator.appKey}/stream/disconnect`);
+    await until('a reconnection', (h) => h.stream?.state === 'open' && h.stream.reconnects >= 1);
+    await app.api.bindings.update(binding.id, { events: { mode: 'off' } });
+    await emulator.control('PUT', `/apps/${emulator.appKey}/events`, { mode: 'none' });
+    await until('the connection to go', (h) => h.stream === null);
+  });
+
   it('buckets by calendar day in the time zone asked for, and per binding', async () => {
     const activity = await get<Activity>('/api/v1/stats/activity?range=7d&tz=Asia%2FShanghai');
     expect(activity).toMatchObject({ range: '7d', tz: 'Asia/Shanghai', bucket: 'day' });

@@ -86,6 +86,27 @@ export function CredentialsTag({ health }: { health: BindingHealth }) {
   return <Tooltip title={message ?? t('health.credentialsHelp')}>{tag}</Tooltip>;
 }
 
+/** This replica's Stream connection: open since when, or what it is doing and the last error. */
+function StreamState({ stream }: { stream: NonNullable<BindingHealth['stream']> }) {
+  const { t } = useI18n();
+  const tag = (
+    <Tag color={stream.state === 'open' ? 'success' : 'warning'} data-testid="health-stream" data-state={stream.state}>
+      {t(`health.stream.${stream.state}` as MessageKey)}
+    </Tag>
+  );
+  return (
+    <Space size={4} wrap>
+      {stream.lastError && stream.state !== 'open' ? <Tooltip title={stream.lastError}>{tag}</Tooltip> : tag}
+      {stream.state === 'open' && stream.connectedAt && (
+        <Typography.Text type="secondary">
+          {t('health.stream.since')} <Time iso={stream.connectedAt} />
+        </Typography.Text>
+      )}
+      {stream.reconnects > 0 && <Typography.Text type="secondary">{t('health.stream.reconnects', { n: stream.reconnects })}</Typography.Text>}
+    </Space>
+  );
+}
+
 /** The binding page's health panel, under its title. */
 export function BindingHealthPanel({ id }: { id: string }) {
   const { t } = useI18n();
@@ -130,6 +151,11 @@ export function BindingHealthPanel({ id }: { id: string }) {
           <Descriptions.Item label={t('health.heldRuns')}>
             <span data-testid="health-held">{health.heldRuns}</span>
           </Descriptions.Item>
+          {health.stream && (
+            <Descriptions.Item label={t('health.stream')}>
+              <StreamState stream={health.stream} />
+            </Descriptions.Item>
+          )}
         </Descriptions>
       )}
     </Card>
