@@ -14,11 +14,11 @@ import {
   type OutboundSettingsInput,
 } from '../../src/bindings/binding-contract.ts';
 import { AppError } from '../../src/core/index.ts';
-import type { AccountsService, DirectoryExport, UnitsService } from '../../src/directory/directory-contract.ts';
+import { unsupportedAccounts, unsupportedApps, unsupportedUnits } from '../support/unsupported-services.ts';
+import type { DirectoryExport } from '../../src/directory/directory-contract.ts';
 import { PLAN_OP_KINDS, type PlanOpKind } from '../../src/sync/index.ts';
 import type { RunOpView, RunView } from '../../src/sync/sync-run-contract.ts';
 import { outboundLogQuerySchema, type ExecuteAdditionResult, type OutboundLogEntry } from '../../src/outbound/outbound-contract.ts';
-import type { AppsService } from '../../src/auth/apps-contract.ts';
 
 export type Outcome = 'succeeded' | 'partial' | 'failed' | 'held';
 
@@ -335,34 +335,3 @@ function outboundView(input: OutboundSettingsInput | undefined): BindingView['ou
 }
 
 /** Units and accounts are tested against the real services (test/directory, test/cli/units-accounts-commands.test.ts); here they refuse. */
-function unsupported(area: string): AppError {
-  return new AppError('test.unsupported', `The in-memory API does not manage ${area}.`, { status: 501 });
-}
-const unsupportedUnits: UnitsService = {
-  list: () => Promise.reject(unsupported('units')),
-  show: () => Promise.reject(unsupported('units')),
-  add: () => Promise.reject(unsupported('units')),
-  update: () => Promise.reject(unsupported('units')),
-  move: () => Promise.reject(unsupported('units')),
-  remove: () => Promise.reject(unsupported('units')),
-  editable: () => Promise.reject(unsupported('units')),
-};
-/** Applications are tested against the real service (test/auth, test/cli apps over a real server); here they refuse. */
-const unsupportedApps: AppsService = {
-  add: () => Promise.reject(unsupported('applications')),
-  list: () => Promise.reject(unsupported('applications')),
-  show: () => Promise.reject(unsupported('applications')),
-  update: () => Promise.reject(unsupported('applications')),
-  remove: () => Promise.reject(unsupported('applications')),
-};
-const unsupportedAccounts: AccountsService = {
-  list: () => Promise.reject(unsupported('accounts')),
-  show: () => Promise.reject(unsupported('accounts')),
-  add: () => Promise.reject(unsupported('accounts')),
-  update: () => Promise.reject(unsupported('accounts')),
-  disable: () => Promise.reject(unsupported('accounts')),
-  enable: () => Promise.reject(unsupported('accounts')),
-  remove: () => Promise.reject(unsupported('accounts')),
-  editable: () => Promise.reject(unsupported('accounts')),
-  history: () => Promise.reject(unsupported('accounts')),
-};
