@@ -3,53 +3,36 @@
  * process, so the CLI must not open the database itself): add a binding, sync with --wait, export the directory,
  * then stop the server with SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryExportSchema } from '../../src/directory/index.ts';
 import { readServerInfo } from '../../src/http/index.ts';
+import { runDingbridge, startServe, type ServeProcess } from '../support/dingbridge-process.ts';
 import { useEmulator } from '../support/emulator.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/dingbridge.js', import.meta.url));
 
 describe('dingbridge serve with the CLI going through it', () => {
   const emulator = useEmulator({ seed: 'serve', users: 120, qps: 0 });
   let dataDir: string;
-  let server: ChildProcess;
-  let serverOutput = '';
+  let serve: ServeProcess;
 
   const env = () => ({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' });
 
-  async function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    return { code, stdout, stderr };
-  }
+  const cli = (...args: string[]) => runDingbridge(args, env());
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dingbridge-serve-'));
-    server = spawn(process.execPath, [BIN, 'serve'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-    server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (serverOutput += chunk));
-    for (let i = 0; i < 300 && readServerInfo(dataDir) === undefined; i++) {
-      if (server.exitCode !== null) throw new Error(`serve exited early:\n${serverOutput}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    serve = await startServe(env(), dataDir);
   }, 60_000);
   afterAll(() => {
-    if (server.exitCode === null) server.kill('SIGKILL');
+    if (serve?.child.exitCode === null) serve.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints where it listens and where the admin token is, and writes both files with mode 0600', () => {
-    expect(serverOutput).toContain('listening on http://127.0.0.1:');
-    expect(serverOutput).toContain(`admin token: ${join(dataDir, 'admin-token')} (created now`);
+    expect(serve.output()).toContain('listening on http://127.0.0.1:');
+    expect(serve.output()).toContain(`admin token: ${join(dataDir, 'admin-token')} (created now`);
     expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataDir, 'server.json')).mode & 0o777).toBe(0o600);
   });
@@ -89,8 +72,8 @@ describe('dingbridge serve with the CLI going through it', () => {
   }, 60_000);
 
   it('stops on SIGTERM and removes its server file', async () => {
-    server.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => server.once('exit', resolve));
+    serve.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
     expect(code).toBe(0);
     expect(existsSync(join(dataDir, 'server.json'))).toBe(false);
     // With no server, the CLI opens the database itself and sees the same directory.

@@ -12,21 +12,13 @@ import type { BindingView } from '../../src/bindings/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createCallbackCrypto } from '../../src/dingtalk/index.ts';
 import { createAdminTokens, createHttpServer } from '../../src/http/index.ts';
+import { until } from '../support/dingbridge-process.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
 
 const TOKEN = 'dingbridgeToken1';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describeEachDatabase('DingTalk HTTP push into the directory', ({ database }) => {
   const emulator = useEmulator({ seed: 'events-http', users: 40, qps: 0, pushDelayScale: 0.01 });

@@ -5,62 +5,39 @@
  * the server is killed with SIGKILL must be applied after a restart; a re-sent event must be applied once.
  * Waits poll the export (failing after ~15 s); nothing is timed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallbackCrypto } from '../../src/dingtalk/index.ts';
 import { directoryExportSchema, type DirectoryExport } from '../../src/directory/index.ts';
 import { readServerInfo } from '../../src/http/index.ts';
+import { runDingbridge, startServe, until, type ServeProcess } from '../support/dingbridge-process.ts';
 import { useEmulator } from '../support/emulator.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/dingbridge.js', import.meta.url));
 const TOKEN = 'serveEventsToken1';
 const AES_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj';
+/** How long a change may take to reach the directory here (the events goal is 2 s; this is the test's patience). */
+const WAIT_MS = 15_000;
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('dingbridge serve: DingTalk events into the directory, through the CLI', () => {
   const emulator = useEmulator({ seed: 'serve-events', users: 30, qps: 0, pushDelayScale: 0.01 });
   let dataDir: string;
-  let server: ChildProcess | undefined;
-  let serverOutput = '';
+  let server: ServeProcess | undefined;
   let bindingId: string;
 
   const env = () => ({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' });
 
   async function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) throw new Error(`dingbridge ${args.join(' ')} exited ${String(code)}:\n${stderr}`);
-    return { code, stdout, stderr };
+    const result = await runDingbridge(args, env());
+    if (result.code !== 0) throw new Error(`dingbridge ${args.join(' ')} exited ${String(result.code)}:\n${result.stderr}`);
+    return result;
   }
 
   async function startServer(): Promise<string> {
-    serverOutput = '';
-    rmSync(join(dataDir, 'server.json'), { force: true });
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-    server = child;
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (serverOutput += chunk));
-    const info = await until(() => {
-      if (child.exitCode !== null) throw new Error(`serve exited early:\n${serverOutput}`);
-      return Promise.resolve(readServerInfo(dataDir));
-    }, 'dingbridge serve to listen', 30_000);
-    return info.url;
+    server = await startServe(env(), dataDir);
+    return server.url;
   }
 
   async function exported(): Promise<DirectoryExport> {
@@ -83,7 +60,7 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
       const account = accountOf(now, person.userid);
       const left = accountOf(now, leaver.userid);
       return unit && account && left?.status === 'disabled' ? now : undefined;
-    }, `the ${label} department, person and leaver in the export`);
+    }, `the ${label} department, person and leaver in the export`, WAIT_MS);
     const unit = unitOf(directory, department.dept_id)!;
     expect(unit.name).toBe(`${label} department`);
     const account = accountOf(directory, person.userid)!;
@@ -97,7 +74,7 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
     await startServer();
   }, 60_000);
   afterAll(() => {
-    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -159,11 +136,11 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
     const rename = signed('crash-test-rename-1', first!.userid);
     await send(rename);
     // Answered `success`: DingTalk will not send it again. Die at once, before the worker can have finished it.
-    server!.kill('SIGKILL');
-    await new Promise((resolve) => server!.once('exit', resolve));
+    server!.child.kill('SIGKILL');
+    await new Promise((resolve) => server!.child.once('exit', resolve));
 
     await startServer();
-    await until(async () => accountOf(await exported(), first!.userid)?.displayName === '改名 一次', 'the rename applied after restart');
+    await until(async () => accountOf(await exported(), first!.userid)?.displayName === '改名 一次', 'the rename applied after restart', WAIT_MS);
 
     // DingTalk sends the same event again (its retry after a lost answer): answered success, not applied again.
     // The person is renamed once more in DingTalk without an event: only a re-application would show the new name.
@@ -176,7 +153,7 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
     const directory = await until(async () => {
       const now = await exported();
       return accountOf(now, second!.userid)?.displayName === '之后 的人' ? now : undefined;
-    }, 'the later event applied');
+    }, 'the later event applied', WAIT_MS);
     expect(accountOf(directory, first!.userid)?.displayName).toBe('改名 一次');
     const runs = JSON.parse((await cli('runs', 'list', '--binding', bindingId, '--json')).stdout) as { items: { kind: string }[] };
     // The first sync, the HTTP-push events (one or more batches), the crashed rename once and the later event once.
@@ -189,7 +166,7 @@ describe('dingbridge serve: DingTalk events into the directory, through the CLI'
     await until(async () => {
       const state = await emulator.control<{ connections: number }>('GET', `/apps/${emulator.appKey}/events`);
       return state.connections > 0;
-    }, 'the server to connect to the Stream gateway');
+    }, 'the server to connect to the Stream gateway', WAIT_MS);
     await changesReachTheDirectory('Stream');
     const metrics = await (await fetch(`${readServerInfo(dataDir)!.url}/metrics`)).text();
     expect(metrics).toMatch(/^dingbridge_stream_events_total\{outcome="stored"\} [1-9]/m);

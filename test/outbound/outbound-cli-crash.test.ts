@@ -10,41 +10,28 @@
  * On PGlite the CLI goes through the server (its `server.json`); on PostgreSQL (`TEST_DATABASE_URL`) the CLI opens
  * the database directly, as `connect` does when DATABASE_URL is set, and the server's worker delivers. Waits poll.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readServerInfo } from '../../src/http/index.ts';
 import { dingTalkUserId, outboundLogSchema, type OutboundLog } from '../../src/outbound/index.ts';
+import { runDingbridge, startServe, until, type ServeProcess } from '../support/dingbridge-process.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { createScratchPostgresDatabase, testDatabaseKinds, type ScratchDatabase } from '../support/test-database.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/dingbridge.js', import.meta.url));
 
 interface Org {
   departments: { dept_id: number; name: string; parent_id: number | null }[];
   users: { userid: string; name: string; mobile: string; email?: string; title?: string; depts: { dept_id: number; main: boolean }[] }[];
 }
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
 
 describe.each(testDatabaseKinds)('outbound provisioning through the CLI and `dingbridge serve` (%s)', (kind) => {
   const emulator = useEmulator({ seed: `outbound-cli-${kind}`, users: 20, qps: 0, pushDelayScale: 0.01 });
   let dataDir: string;
   let scratch: ScratchDatabase | undefined;
-  let server: ChildProcess | undefined;
-  let serverOutput = '';
+  let server: ServeProcess | undefined;
   let bindingId: string;
   let rdUnit: string;
   let rdDept: number;
@@ -61,12 +48,7 @@ describe.each(testDatabaseKinds)('outbound provisioning through the CLI and `din
   });
 
   async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stdout, stderr } = await runDingbridge(args, env());
     if (code !== 0) throw new Error(`dingbridge ${args.join(' ')} exited ${String(code)}:\n${stdout}\n${stderr}`);
     return { stdout, stderr };
   }
@@ -76,18 +58,10 @@ describe.each(testDatabaseKinds)('outbound provisioning through the CLI and `din
   const createCalls = async () => (await emulator.control<{ byApi: Record<string, number> }>('GET', '/calls')).byApi['topapi/v2/user/create'] ?? 0;
 
   async function startServer(): Promise<void> {
-    serverOutput = '';
-    rmSync(join(dataDir, 'server.json'), { force: true });
-    const child = spawn(process.execPath, [BIN, 'serve'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-    server = child;
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (serverOutput += chunk));
-    await until(() => {
-      if (child.exitCode !== null) throw new Error(`serve exited early:\n${serverOutput}`);
-      return Promise.resolve(readServerInfo(dataDir));
-    }, 'dingbridge serve to listen', 30_000);
+    server = await startServe(env(), dataDir);
   }
   async function killServer(): Promise<void> {
-    const child = server!;
+    const child = server!.child;
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -107,7 +81,7 @@ describe.each(testDatabaseKinds)('outbound provisioning through the CLI and `din
       const delivered = now.entries.some((e) => e.objectId === accountId && e.status === 'delivered');
       return delivered && now.outbox.pending === 0 && now.outbox.failed === 0;
     }, `the delivery of ${displayName} logged and the outbox empty`, timeoutMs).catch(async (error: unknown) => {
-      console.log('the outbound log at the time-out:', JSON.stringify(await log(), null, 1), '\nserve wrote:', serverOutput);
+      console.log('the outbound log at the time-out:', JSON.stringify(await log(), null, 1), '\nserve wrote:', server?.output());
       throw error;
     });
     const users = (await org()).users.filter((u) => u.name === displayName);

@@ -15,21 +15,13 @@ import type { Database } from '../../src/db/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createAdminTokens, createHttpServer } from '../../src/http/index.ts';
 import { createOutbound, dingTalkUserId, type Outbound, type OutboxChange } from '../../src/outbound/index.ts';
+import { until } from '../support/dingbridge-process.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { describeEachDatabase } from '../support/test-database.ts';
 
 const TOKEN = 'dingbridgeToken1';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface Org {
   departments: { dept_id: number; name: string; parent_id: number | null }[];
