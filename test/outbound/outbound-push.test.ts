@@ -22,7 +22,6 @@ import { describeEachDatabase } from '../support/test-database.ts';
 const TOKEN = 'dingbridgeToken1';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-
 interface Org {
   departments: { dept_id: number; name: string; parent_id: number | null }[];
   users: { userid: string; name: string; mobile: string; email?: string; title?: string; depts: { dept_id: number; main: boolean }[] }[];
